@@ -1,0 +1,188 @@
+"""Line items and journal entries: the double-entry invariant.
+
+A journal entry is at least two line items, every amount a positive integer of minor
+units, with debits equal to credits per commodity. It is effective at `entry_at` (what
+date ranges filter on) and recorded at `created_at`. Posted entries never change: a
+correction is a reversal that mirrors every line and links both ways
+(`reversal_of_id` / `reversal_id`); an entry and its reversal net to zero everywhere.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from ledgercore.domain.accounts import ChartOfAccounts, Direction
+from ledgercore.domain.errors import (
+    AlreadyReversed,
+    InvalidAmount,
+    InvalidCommodity,
+    InvalidDate,
+    InvalidEntry,
+    UnbalancedEntry,
+    UnknownAccount,
+)
+from ledgercore.domain.money import Commodity
+
+
+class CounterpartyKind(StrEnum):
+    CUSTOMER = "CUSTOMER"
+    VENDOR = "VENDOR"
+
+
+@dataclass(frozen=True, slots=True)
+class Counterparty:
+    """The customer or vendor an entry is with (Layer's customer / vendor filters)."""
+
+    kind: CounterpartyKind
+    id: str
+
+
+Tags = tuple[tuple[str, str], ...]
+
+
+def normalize_tags(tags: Mapping[str, Iterable[str]] | Iterable[tuple[str, str]]) -> Tags:
+    """Tags as sorted, de-duplicated (key, value) pairs; a key may carry several values."""
+    if isinstance(tags, Mapping):
+        pairs = {(k, v) for k, values in tags.items() for v in
+                 ((values,) if isinstance(values, str) else values)}
+    else:
+        pairs = set(tags)
+    return tuple(sorted(pairs))
+
+
+@dataclass(frozen=True, slots=True)
+class LineItem:
+    """One side of an entry: `amount` > 0 minor units of `commodity` in `direction`."""
+
+    account_id: str
+    commodity: Commodity
+    amount: int
+    direction: Direction
+    id: str | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.amount, float):
+            raise TypeError("floats cannot carry money exactly; use int minor units")
+        if type(self.amount) is not int or self.amount <= 0:
+            raise InvalidAmount(
+                f"line item amount must be a positive integer of minor units, "
+                f"got {self.amount!r}", account_id=self.account_id, value=repr(self.amount))
+        if not isinstance(self.direction, Direction):
+            raise InvalidEntry(f"direction must be DEBIT or CREDIT, got {self.direction!r}",
+                               account_id=self.account_id)
+
+    def debit_signed(self) -> int:
+        """+amount for a debit, -amount for a credit (the trial-balance sign)."""
+        return self.amount if self.direction is Direction.DEBIT else -self.amount
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    """A balanced, immutable journal entry. Construction validates the invariant.
+
+    Raises:
+        InvalidEntry: fewer than two line items, or a naive timestamp.
+        UnbalancedEntry: debits differ from credits for some commodity (`residual` says
+            by how much, debit-signed, in minor units).
+        InvalidCommodity: one commodity code used with two scales.
+    """
+
+    id: str
+    entry_at: datetime
+    line_items: tuple[LineItem, ...]
+    created_at: datetime | None = None
+    entry_type: str = "MANUAL"
+    description: str | None = None
+    counterparty: Counterparty | None = None
+    tags: Tags = ()
+    reversal_of_id: str | None = None
+    reversal_id: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "line_items", tuple(self.line_items))
+        object.__setattr__(self, "tags", normalize_tags(self.tags))
+        if self.created_at is None:
+            object.__setattr__(self, "created_at", self.entry_at)
+        if not isinstance(self.id, str) or not self.id:
+            raise InvalidEntry("an entry needs a non-empty string id", entry_id=self.id)
+        for name in ("entry_at", "created_at"):
+            value = getattr(self, name)
+            if not isinstance(value, datetime) or value.utcoffset() is None:
+                raise InvalidDate(f"entry {self.id}: {name} must be a timezone-aware datetime",
+                                  entry_id=self.id, path=f"$.{name}")
+        if len(self.line_items) < 2:
+            raise InvalidEntry(
+                f"entry {self.id} has {len(self.line_items)} line item(s); "
+                f"an entry needs at least two", entry_id=self.id, path="$.line_items")
+        residual = self.residuals()
+        for code, value in residual.items():
+            if value != 0:
+                raise UnbalancedEntry(
+                    f"entry {self.id} does not balance in {code}: debits exceed credits by "
+                    f"{value} minor units" if value > 0 else
+                    f"entry {self.id} does not balance in {code}: credits exceed debits by "
+                    f"{-value} minor units",
+                    entry_id=self.id, commodity=code, residual=value, path="$.line_items")
+
+    def residuals(self) -> dict[str, int]:
+        """Debits minus credits per commodity code (all zero for a valid entry)."""
+        totals: dict[str, int] = defaultdict(int)
+        scales: dict[str, int] = {}
+        for item in self.line_items:
+            code = item.commodity.code
+            if scales.setdefault(code, item.commodity.scale) != item.commodity.scale:
+                raise InvalidCommodity(
+                    f"entry {self.id} uses {code} with scales {scales[code]} and "
+                    f"{item.commodity.scale}", entry_id=self.id, commodity=code)
+            totals[code] += item.debit_signed()
+        return dict(totals)
+
+    @property
+    def account_ids(self) -> frozenset[str]:
+        return frozenset(item.account_id for item in self.line_items)
+
+    def tag_values(self, key: str) -> frozenset[str]:
+        return frozenset(v for k, v in self.tags if k == key)
+
+    def check_accounts(self, chart: ChartOfAccounts) -> None:
+        """Raise UnknownAccount if a line item names an account missing from `chart`."""
+        for index, item in enumerate(self.line_items):
+            if item.account_id not in chart:
+                raise UnknownAccount(
+                    f"entry {self.id} line {index} posts to unknown account {item.account_id}",
+                    entry_id=self.id, account_id=item.account_id,
+                    path=f"$.line_items[{index}].account")
+
+    def reverse(self, reversal_id: str, *, entry_at: datetime | None = None,
+                created_at: datetime | None = None) -> tuple[JournalEntry, JournalEntry]:
+        """The exact reversal of this entry.
+
+        Returns:
+            ``(original, reversal)``: the original now linked to its reversal, and a new
+            entry with every line's direction flipped, linked back to the original.
+
+        Raises:
+            AlreadyReversed: this entry already has a reversal.
+        """
+        if self.reversal_id is not None:
+            raise AlreadyReversed(f"entry {self.id} is already reversed by {self.reversal_id}",
+                                  entry_id=self.id)
+        when = entry_at or self.entry_at
+        reversal = JournalEntry(
+            id=reversal_id,
+            entry_at=when,
+            created_at=created_at or when,
+            line_items=tuple(dataclasses.replace(item, direction=item.direction.opposite,
+                                                 id=None) for item in self.line_items),
+            entry_type=self.entry_type,
+            description=f"Reversal of {self.id}",
+            counterparty=self.counterparty,
+            tags=self.tags,
+            reversal_of_id=self.id,
+        )
+        return dataclasses.replace(self, reversal_id=reversal_id), reversal
