@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 
 from ledgercore.domain.errors import InvalidAmount, InvalidCommodity
 
@@ -80,7 +80,11 @@ def parse_minor(text: str, scale: int) -> int:
         value = Decimal(stripped)
     except InvalidOperation as exc:  # pragma: no cover - the pattern already guards this
         raise InvalidAmount(f"{text!r} is not a decimal number", value=text) from exc
-    scaled = value.scaleb(scale)
+    # The default context keeps 28 significant digits and `scaleb` would silently round a
+    # longer amount; a context as wide as the text itself makes the shift exact.
+    with localcontext() as context:
+        context.prec = len(stripped) + scale + 1
+        scaled = value.scaleb(scale)
     if scaled != scaled.to_integral_value():
         raise InvalidAmount(
             f"{text!r} has more than {scale} decimal places; it cannot be represented "
