@@ -19,7 +19,8 @@ MAX_SCALE = 9
 # Plain decimal notation only: an optional sign, digits, an optional fraction.
 # Exponents ("1e3"), "NaN", "Infinity", thousands separators and bare "." are refused on
 # purpose: a provider that sends them is sending something other than an amount.
-_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+# ASCII digits only: `\d` alone would also accept Arabic-Indic or full-width digits.
+_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,31}")
 
 
