@@ -140,6 +140,19 @@ class Account:
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
             raise InvalidAccount("an account needs a non-empty string id", account_id=self.id)
+        # Callers (the store, importers) hold these as strings. `effect` and `roll_up`
+        # compare enum members by identity, so a plain "CREDIT" would silently take the
+        # wrong sign: coerce to the enums here, once, or refuse an unknown value.
+        for name, enum in (("type", AccountType), ("subtype", AccountSubtype),
+                           ("normality", Direction)):
+            value = getattr(self, name)
+            if isinstance(value, enum) or (value is None and name != "type"):
+                continue
+            try:
+                object.__setattr__(self, name, enum(value))
+            except ValueError:
+                raise InvalidAccount(f"account {self.id}: {value!r} is not a valid {name}",
+                                     account_id=self.id, path=f"$.{name}") from None
         if self.normality is None:
             object.__setattr__(self, "normality", self.type.default_normality)
         if self.parent_id == self.id:
