@@ -6,8 +6,8 @@ caller states — date or datetime bounds, inclusive or exclusive end, the ledge
 timezone for dates, open bounds — and holds one normal form: ``[start, end)`` in
 timezone-aware instants. An inclusive date end ``d`` becomes midnight of ``d + 1 day``;
 an inclusive datetime end ``t`` becomes ``t + 1 microsecond``, the resolution of
-instants, so an entry exactly at ``t`` is inside. Nothing downstream branches on
-semantics again.
+instants, so an entry exactly at ``t`` is inside. Bounds are held in UTC. Nothing
+downstream branches on semantics again.
 """
 
 from __future__ import annotations
@@ -41,6 +41,11 @@ class Period:
                                       or value.utcoffset() is None):
                 raise InvalidPeriod(f"period {name} must be a timezone-aware datetime",
                                     path=f"$.{name}")
+            # Two datetimes sharing one zoneinfo tz compare by wall clock, ignoring `fold`,
+            # so inside a DST fall-back hour 01:40 EDT would sort after 01:30 EST. Holding
+            # the bounds in UTC makes every comparison below one between real instants.
+            if value is not None:
+                object.__setattr__(self, name, value.astimezone(UTC))
         if self.start is not None and self.end is not None and self.start > self.end:
             raise InvalidPeriod(f"period starts at {self.start.isoformat()} after it ends "
                                 f"at {self.end.isoformat()}")
@@ -84,7 +89,8 @@ def _instant(bound: Bound, tz: tzinfo, *, after: bool, name: str) -> datetime | 
         if bound.utcoffset() is None:
             raise InvalidPeriod(f"{name} {bound.isoformat()} has no timezone; give an offset "
                                 f"such as Z or +00:00", path=f"$.{name}")
-        return bound + RESOLUTION if after else bound
+        # Add in UTC: wall-clock arithmetic in a zoneinfo tz is not instant arithmetic.
+        return bound.astimezone(UTC) + RESOLUTION if after else bound
     if isinstance(bound, date):
         day = bound + timedelta(days=1) if after else bound
         return datetime.combine(day, time(), tzinfo=tz)
