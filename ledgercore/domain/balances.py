@@ -13,11 +13,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from ledgercore.domain.accounts import ChartOfAccounts, Direction
 from ledgercore.domain.entries import CounterpartyKind, JournalEntry
+from ledgercore.domain.errors import InvalidDate
 from ledgercore.domain.periods import Period
 
 
@@ -46,6 +47,15 @@ class EntryFilter:
     customer_id: str | None = None
     vendor_id: str | None = None
     not_before: datetime | None = None
+
+    def __post_init__(self) -> None:
+        # In UTC for the same reason as Period's bounds: same-zone datetimes compare by
+        # wall clock and ignore DST folds.
+        if self.not_before is not None:
+            if self.not_before.utcoffset() is None:
+                raise InvalidDate("not_before must be a timezone-aware datetime",
+                                  path="$.not_before")
+            object.__setattr__(self, "not_before", self.not_before.astimezone(UTC))
 
     def accepts(self, entry: JournalEntry) -> bool:
         if self.not_before is not None and entry.entry_at < self.not_before:
@@ -190,7 +200,8 @@ class Statement:
 def statement_order(entry: JournalEntry) -> tuple[datetime, datetime, str]:
     """The order lines appear on a statement: effective time, recorded time, entry id."""
     assert entry.created_at is not None
-    return (entry.entry_at, entry.created_at, entry.id)
+    # Compared in UTC: same-zone datetimes compare by wall clock and ignore DST folds.
+    return (entry.entry_at.astimezone(UTC), entry.created_at.astimezone(UTC), entry.id)
 
 
 def statement(chart: ChartOfAccounts, entries: Iterable[JournalEntry], account_id: str,
