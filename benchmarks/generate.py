@@ -38,7 +38,7 @@ from typing import IO, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from chart import SyntheticAccount, balances_node, build_chart, new_uuid  # noqa: E402
+from chart import SyntheticAccount, balances_node, build_chart, new_uuid
 
 GENERATOR_VERSION = 3
 FIRST_DAY = date(2019, 1, 1)

@@ -1,0 +1,359 @@
+"""The benchmark run: ledgercore and its peers on one synthetic ledger, one table.
+
+``python benchmarks/run.py --size 100000`` (``--quick`` for 10,000 entries, ``--postgres
+URL`` to add the PostgreSQL rows) generates or reuses the ledger of that size, then
+measures, in this one run and on the same data: the Layer JSON import into SQLite; the
+one-year balance report of every account from a cold CLI process and from the warm
+Python API; one account's point-in-time balance and one month's running-balance
+statement; the report under cash basis; beancount 3, hledger and ledger on the same
+transactions with their ratio to ledgercore; ingest and report on PostgreSQL; and posting
+one entry per transaction through the Python API. Each figure is a median of several
+runs and sits beside the issue's target for it. Every tool's year figures are checked
+against the generator's own totals, so the tools are proven to answer the same question.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import generate
+import peers
+from measure import NOT_AVAILABLE, Table, median, rate, run_task, seconds, time_process
+
+REPORT_START = generate.REPORT_START.isoformat()
+REPORT_END = generate.REPORT_END.isoformat()
+MONTH_START, MONTH_END = "2023-06-01", "2023-07-01"
+POINT_IN_TIME = "2023-09-30T23:59:59"
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem_kib = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text()
+                           .splitlines() if line.startswith("MemTotal")))
+        memory = f"{mem_kib / 1024 / 1024:.1f} GiB"
+    except (OSError, StopIteration, ValueError):
+        memory = "unknown memory"
+    return (f"{os.cpu_count()} cores ({cpu}), {memory}, {platform.system()} "
+            f"{platform.release()}, Python {platform.python_version()}")
+
+
+def expected_year(ds: generate.Dataset) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(ds.expected.read_text())
+    return document
+
+
+def year_by_name(expected: dict[str, Any]) -> dict[str, int]:
+    """Leaf account beancount name -> year activity, debit-signed cents (non-zero only)."""
+    out = {}
+    for account in expected["accounts"].values():
+        activity = account["through_year_debit"] - account["before_year_debit"]
+        if account["leaf"] and activity:
+            out[account["name"]] = activity
+    return out
+
+
+def ledgercore_agrees(answer: dict[str, Any], expected: dict[str, Any]) -> bool:
+    """Whether ledgercore's own (not rolled-up) year activity equals the generator's."""
+    got = {}
+    for account_id, by_code in answer.get("year_debit", {}).items():
+        account = expected["accounts"].get(account_id)
+        if account is None:
+            return False
+        activity = by_code.get("USD", 0)
+        if activity:
+            # ledgercore reports in normal sign; the generator keeps debit-signed sums.
+            got[account["name"]] = activity if account["normality"] == "DEBIT" else -activity
+    return got == year_by_name(expected)
+
+
+class Run:
+    """One benchmark run's settings, dataset and growing table."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.size: int = 10_000 if args.quick else args.size
+        self.table = Table()
+        self.workdir = Path(tempfile.mkdtemp(prefix="ledgercore-bench-"))
+        self.cli_cold: float | None = None
+        self.warm_accrual: float | None = None
+
+    def log(self, text: str) -> None:
+        print(f"[run] {text}", file=sys.stderr, flush=True)
+
+    def main(self) -> int:
+        started = time.perf_counter()
+        self.log(f"generating (or reusing) the {self.size:,}-entry ledger, seed "
+                 f"{self.args.seed} ...")
+        self.ds = generate.generate(self.size, self.args.seed)
+        self.expected = expected_year(self.ds)
+        self.entries, self.lines = self.expected["entries"], self.expected["line_items"]
+        try:
+            db = self.sqlite_import()
+            self.reports(db, "2", "SQLite")
+            self.peers()
+            if self.args.postgres:
+                self.postgres(self.args.postgres)
+            else:
+                self.table.add("6", "PostgreSQL import and report", "skipped",
+                               note="no --postgres URL given")
+            self.posting()
+        finally:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+        print(f"ledgercore benchmark: {self.entries:,} entries, {self.lines:,} line items, "
+              f"240 accounts, seed {self.args.seed}; report range [{REPORT_START}, "
+              f"{REPORT_END}); medians of {self.args.runs} runs")
+        print(f"machine: {machine()}")
+        print(f"command: python benchmarks/run.py {' '.join(sys.argv[1:])}")
+        print()
+        print(self.table.render())
+        self.log(f"done in {time.perf_counter() - started:.0f} s")
+        return 0
+
+    # 1. import ----------------------------------------------------------------------
+    def import_into(self, url: str, section: str, where: str) -> dict[str, Any] | None:
+        """Import the Layer files into `url` `runs` times (fresh databases); rows for it."""
+        samples, peaks = [], []
+        for attempt in range(self.import_runs()):
+            target = url if "{n}" not in url else url.format(n=attempt)
+            answer = run_task("import", {"url": target, "chart": str(self.ds.layer_chart),
+                                         "entries": str(self.ds.layer_entries)})
+            if not answer.get("available"):
+                self.table.add(section, f"import Layer JSON into {where}", NOT_AVAILABLE,
+                               ">= 20,000 entries/s" if where == "SQLite" else
+                               ">= 50,000 line items/s", note=str(answer.get("missing")))
+                return None
+            samples.append(answer["seconds"])
+            peaks.append(answer["peak_kib"])
+        took = median(samples)
+        per_entry, per_line = self.entries / took, self.lines / took
+        if where == "SQLite":
+            self.table.add(section, "import Layer JSON into SQLite: entries", rate(
+                per_entry, "entries"), ">= 20,000 entries/s", per_entry >= 20_000,
+                f"{seconds(took)} for {self.entries:,} entries, validation included")
+            self.table.add(section, "import into SQLite: line items", rate(
+                per_line, "line items"), "", None)
+        else:
+            self.table.add(section, "import Layer JSON into PostgreSQL: line items", rate(
+                per_line, "line items"), ">= 50,000 line items/s", per_line >= 50_000,
+                f"{rate(per_entry, 'entries')}; {seconds(took)}")
+        peak_mib = max(peaks) / 1024
+        file_mib = self.ds.layer_entries.stat().st_size / 2**20
+        self.table.add(section, f"import peak memory ({where})", f"{peak_mib:,.0f} MiB",
+                       "flat in file size; 1M entries < 1 GB", peak_mib < 1024,
+                       f"Layer file is {file_mib:,.0f} MiB; compare sizes for growth")
+        return {"seconds": took}
+
+    def import_runs(self) -> int:
+        return 1 if self.size >= 1_000_000 else max(1, min(self.args.runs, 3))
+
+    def sqlite_import(self) -> str | None:
+        self.log("1. importing the Layer JSON into SQLite ...")
+        template = f"sqlite:///{self.workdir}/import-{{n}}.db"
+        result = self.import_into(template, "1", "SQLite")
+        return None if result is None else template.format(n=0)
+
+    # 2-4. reports ---------------------------------------------------------------------
+    def reports(self, url: str | None, section: str, where: str) -> None:
+        self.log(f"2-4. balance reports on {where} ...")
+        target_warm = 0.020 if self.size <= 100_000 else 0.050
+        label = f"<= {target_warm * 1000:.0f} ms"
+        if url is None:
+            for measure, target in (("balance report, 1 year, cold CLI process", "<= 0.6 s"),
+                                    ("balance report, 1 year, warm Python API", label),
+                                    ("point-in-time balance of one account, warm",
+                                     "(none set)"),
+                                    ("running-balance statement, one account, 1 month",
+                                     "(none set)"),
+                                    ("cash-basis balance report, 1 year, warm",
+                                     "<= 2x accrual")):
+                self.table.add(section if "cash" not in measure else "4", measure,
+                               target=target, note="needs the import above")
+            return
+        if where == "SQLite":
+            self.cold_cli(url)
+        answer = run_task("warm", {
+            "url": url, "start": REPORT_START, "end": REPORT_END, "month_start": MONTH_START,
+            "month_end": MONTH_END, "point": POINT_IN_TIME, "account": self.busy_account(),
+            "calls": self.args.calls})
+        if not answer.get("available"):
+            self.table.add(section, f"balance report, 1 year, warm Python API ({where})",
+                           NOT_AVAILABLE, label, note=str(answer.get("missing")))
+            return
+        agrees = ledgercore_agrees(answer, self.expected)
+        warm = answer["accrual_s"]
+        if where == "SQLite":
+            self.warm_accrual = warm
+        self.table.add(section, f"balance report, 1 year, warm Python API ({where})",
+                       seconds(warm), label, warm <= target_warm,
+                       f"240 accounts; figures equal the generator's: "
+                       f"{'yes' if agrees else 'NO'}")
+        if where != "SQLite":
+            return
+        self.table.add("3", "point-in-time balance of one account, warm", seconds(
+            answer["point_s"]), "(none set)", None, f"as of {POINT_IN_TIME}Z")
+        self.table.add("3", "running-balance statement, one account, 1 month, warm", seconds(
+            answer["statement_s"]), "(none set)", None,
+            f"{answer['statement_lines']} lines, {MONTH_START} to {MONTH_END}")
+        if "cash_s" in answer:
+            cash = answer["cash_s"]
+            self.table.add("4", "cash-basis balance report, 1 year, warm", seconds(cash),
+                           "<= 2x accrual", cash <= 2 * warm, f"{cash / warm:.1f}x accrual")
+        else:
+            self.table.add("4", "cash-basis balance report, 1 year, warm", NOT_AVAILABLE,
+                           "<= 2x accrual", note=str(answer.get("cash_missing")))
+
+    def busy_account(self) -> str:
+        """The first bank account: a busy account for the point and statement rows."""
+        for account_id, account in self.expected["accounts"].items():
+            if account["name"].endswith("BankAccounts01"):
+                return str(account_id)
+        raise LookupError("the generated chart has no BankAccounts01")
+
+    def cold_cli(self, url: str) -> None:
+        command = [sys.executable, "-m", "ledgercore", "--db", url, "balances", "--start",
+                   REPORT_START, "--end", REPORT_END, "--end-exclusive"]
+        probe = _probe(command)
+        if probe is not None:
+            self.table.add("2", "balance report, 1 year, cold CLI process", NOT_AVAILABLE,
+                           "<= 0.6 s", note=probe)
+            return
+        samples = time_process(command, self.args.runs)
+        self.cli_cold = median(samples)
+        self.table.add("2", "balance report, 1 year, cold CLI process", seconds(self.cli_cold),
+                       "<= 0.6 s", self.cli_cold <= 0.6,
+                       "`ledgercore balances`, interpreter start included")
+
+    # 5. peers --------------------------------------------------------------------------
+    def peers(self) -> None:
+        if self.args.no_peers:
+            self.table.add("5", "peers", "skipped", note="--no-peers")
+            return
+        self.log("5. peers: install / find beancount 3, hledger, ledger ...")
+        found = peers.ensure_peers(install=not self.args.no_install)
+        want = year_by_name(self.expected)
+        base = self.cli_cold
+        for name in ("ledger", "hledger", "beancount"):
+            peer = found.get(name)
+            label = {"beancount": "beancount 3 (load + sum)", "hledger": "hledger bal -b -e",
+                     "ledger": "ledger bal -b -e"}[name]
+            if peer is None:
+                self.table.add("5", label, "skipped", note="not installed (see the log)")
+                continue
+            self.log(f"5. {name} ({peer.version}) ...")
+            started = time.perf_counter()
+            try:
+                totals = peer.totals(self.ds.beancount, self.ds.journal, REPORT_START,
+                                     REPORT_END)
+            except Exception as exc:
+                self.table.add("5", label, "failed", note=f"{type(exc).__name__}: {exc}"[:120])
+                continue
+            first = time.perf_counter() - started
+            agrees = {k: v for k, v in totals.items() if v} == want
+            budget = self.args.peer_budget
+            if first * (self.args.runs + 1) > budget:
+                self.log(f"   {name} takes {first:.0f} s a run: fewer runs to stay in "
+                         f"{budget:.0f} s")
+            command = peer.balance_command(self.ds.beancount, self.ds.journal, REPORT_START,
+                                           REPORT_END)
+            runs = max(1, min(self.args.runs, int((budget - first) // max(first, 1e-3))))
+            samples = time_process(command, runs, warmup=0, budget=budget - first)
+            took = median(samples)
+            ratio = "" if base is None else f"{took / base:.1f}x ledgercore's cold CLI; "
+            self.table.add("5", f"{label} — {peer.version.split(',')[0]}", seconds(took),
+                           "slower than ledgercore CLI",
+                           None if base is None else took > base,
+                           f"{ratio}{len(samples)} run(s); totals equal the generator's: "
+                           f"{'yes' if agrees else 'NO'}")
+
+    # 6. PostgreSQL --------------------------------------------------------------------
+    def postgres(self, url: str) -> None:
+        self.log("6. PostgreSQL: import and report ...")
+        try:
+            from sqlalchemy import create_engine, text
+        except ImportError as exc:
+            self.table.add("6", "PostgreSQL", "skipped", note=str(exc))
+            return
+        base = url.replace("postgresql://", "postgresql+psycopg://", 1)
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        names = [f"ledgercore_bench_{os.getpid()}_{n}" for n in range(self.import_runs())]
+        try:
+            with admin.connect() as connection:
+                for name in names:
+                    connection.execute(text(f'CREATE DATABASE "{name}"'))
+            root = base.rsplit("/", 1)[0]
+            result = self.import_into(root + "/ledgercore_bench_" + str(os.getpid()) + "_{n}",
+                                      "6", "PostgreSQL")
+            if result is not None:
+                self.reports(f"{root}/{names[0]}", "6", "PostgreSQL")
+        finally:
+            with admin.connect() as connection:
+                for name in names:
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+    # 7. posting -----------------------------------------------------------------------
+    def posting(self) -> None:
+        self.log("7. posting one entry per transaction through the Python API ...")
+        samples = []
+        for attempt in range(max(1, min(self.args.runs, 3))):
+            answer = run_task("post", {
+                "url": f"sqlite:///{self.workdir}/post-{attempt}.db",
+                "chart": str(self.ds.layer_chart), "entries": str(self.ds.layer_entries),
+                "count": self.args.post_count})
+            if not answer.get("available"):
+                self.table.add("7", "post one entry per transaction (SQLite file)",
+                               NOT_AVAILABLE, ">= 2,000 entries/s",
+                               note=str(answer.get("missing")))
+                return
+            samples.append(answer["entries"] / answer["seconds"])
+        per_second = median(samples)
+        self.table.add("7", "post one entry per transaction (SQLite file)", rate(
+            per_second, "entries"), ">= 2,000 entries/s", per_second >= 2_000,
+            f"{self.args.post_count:,} entries into a new ledger, each its own transaction")
+
+
+def _probe(command: list[str]) -> str | None:
+    """None when `command` runs; otherwise why it does not (first line of its error)."""
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode == 0:
+        return None
+    tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+    return f"exit {done.returncode}: {tail[:150]}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", type=int, default=100_000, help="entries (default 100000)")
+    parser.add_argument("--quick", action="store_true", help="10,000 entries")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--runs", type=int, default=5, help="runs per median (default 5)")
+    parser.add_argument("--calls", type=int, default=50, help="warm API calls per median")
+    parser.add_argument("--post-count", type=int, default=2_000,
+                        help="entries posted one by one (default 2000)")
+    parser.add_argument("--postgres", metavar="URL", help="PostgreSQL server URL")
+    parser.add_argument("--no-peers", action="store_true", help="skip beancount/hledger/ledger")
+    parser.add_argument("--no-install", action="store_true", help="do not install peers")
+    parser.add_argument("--peer-budget", type=float, default=600.0,
+                        help="seconds each peer may take in total (default 600)")
+    return Run(parser.parse_args(argv)).main()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
