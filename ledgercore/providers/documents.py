@@ -1,0 +1,102 @@
+"""Reading a payload document: bytes to JSON values, with precise errors.
+
+A provider document is one JSON value. Reading it is the first place a file can be bad,
+and the user needs to know where: a syntax error becomes `InvalidJson` with the line and
+column, a document that simply stops (an interrupted download) becomes
+`TruncatedPayload`. Alpaca sends decimal strings but also documents "string/numeric"
+amounts, so documents can be read with ``parse_float=Decimal`` to keep a JSON number such
+as ``115.5`` exact: a float never enters ledgercore.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+from ledgercore.providers.errors import InvalidJson, TruncatedPayload
+
+
+def read_document(path: str | PathLike[str], *,
+                  parse_float: Callable[[str], Any] | None = None) -> Any:
+    """Read and parse the JSON document at `path`.
+
+    Args:
+        path: the file.
+        parse_float: how to read JSON numbers with a fraction (e.g. ``Decimal``).
+
+    Raises:
+        InvalidJson: unreadable, not UTF-8, or not JSON (``line``/``column`` details).
+        TruncatedPayload: the JSON stops before the document is complete.
+    """
+    name = Path(path).name
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InvalidJson(f"{name}: cannot read the file: {exc.strerror}", path="$",
+                          source=name) from None
+    return parse_document(data, source=name, parse_float=parse_float)
+
+
+def parse_document(data: str | bytes, *, source: str | None = None,
+                   parse_float: Callable[[str], Any] | None = None) -> Any:
+    """Parse one JSON document from text or bytes (see `read_document`)."""
+    where = f"{source}: " if source else ""
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InvalidJson(f"{where}the file is not UTF-8 text (byte {exc.start})",
+                              path="$", source=source, offset=exc.start) from None
+    else:
+        text = data
+    if not text.strip():
+        raise InvalidJson(f"{where}the file is empty; expected a JSON document", path="$",
+                          source=source, line=1, column=1)
+    try:
+        return json.loads(text, parse_float=parse_float)
+    except json.JSONDecodeError as exc:
+        raise decode_error(exc, text, source) from None
+    except RecursionError:
+        raise InvalidJson(f"{where}the JSON nests too deeply to be a provider payload",
+                          path="$", source=source) from None
+
+
+def decode_error(exc: json.JSONDecodeError, text: str, source: str | None, *,
+                 line: int | None = None, column: int | None = None, offset: int = 0,
+                 at_eof: bool = True) -> InvalidJson:
+    """Translate a JSONDecodeError into InvalidJson or TruncatedPayload.
+
+    Args:
+        exc: the decoder's error on `text`.
+        text: the text the decoder saw.
+        source: file name for the message.
+        line: line of the error in the whole document (default: the decoder's).
+        column: column of the error in the whole document (default: the decoder's).
+        offset: characters of the document before `text` (streaming reads).
+        at_eof: whether `text` reaches the end of the document.
+    """
+    where = f"{source}: " if source else ""
+    line = exc.lineno if line is None else line
+    column = exc.colno if column is None else column
+    ends_early = at_eof and (exc.pos >= len(text.rstrip())
+                             or exc.msg.startswith("Unterminated string"))
+    if ends_early:
+        return TruncatedPayload(
+            f"{where}the JSON ends early at line {line} column {column} ({exc.msg}); the "
+            f"file looks truncated: download or copy it again", path="$", source=source,
+            line=line, column=column, offset=offset + exc.pos)
+    hint = _hint(text, exc.pos)
+    return InvalidJson(f"{where}invalid JSON at line {line} column {column}: {exc.msg}{hint}",
+                       path="$", source=source, line=line, column=column,
+                       offset=offset + exc.pos)
+
+
+def _hint(text: str, pos: int) -> str:
+    # The commonest hand-edit mistake, and the one in Layer's published sample.
+    before = text[:pos].rstrip()
+    if before.endswith(",") and text[pos:pos + 1] in "]}":
+        return " (a trailing comma before the closing bracket: remove it)"
+    return ""

@@ -1,0 +1,210 @@
+"""Importing Layer's ``GET ledger/entries`` response: whole documents or streamed files.
+
+Each ``Ledger_Entry`` becomes a `JournalEntry` with Layer's id (so re-importing changes
+nothing), its ``entry_at`` as the effective time and its ``date`` (else the first line's
+``createdAt``) as the recorded time; amounts are USD cents; ``memo`` is the description,
+``tags`` become (key, value) pairs, ``customer`` / ``vendor`` the counterparty, and
+reversal links are kept. The accounts the line items describe come with the batch.
+Every problem of the file is collected before the import is refused. `iter_layer_entries`
+reads a file of any size in batches with memory that does not grow with the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ledgercore.domain import (
+    USD,
+    ChartOfAccounts,
+    Counterparty,
+    CounterpartyKind,
+    InvalidEntry,
+    InvalidPayload,
+    JournalEntry,
+    LedgerError,
+    LineItem,
+)
+from ledgercore.providers.batch import ImportBatch, PayloadKind
+from ledgercore.providers.documents import read_document
+from ledgercore.providers.errors import (
+    MAX_PROBLEMS,
+    from_validation_error,
+    refuse,
+)
+from ledgercore.providers.kinds import wrong_kind
+from ledgercore.providers.layer_accounts import AccountBook
+from ledgercore.providers.layer_fast import FastEntries, utc
+from ledgercore.providers.layer_models import LedgerEntry
+from ledgercore.providers.streaming import iter_data_array
+
+DEFAULT_BATCH_SIZE = 5000
+
+
+def entry_from_model(model: LedgerEntry, book: AccountBook, path: str = "$") -> JournalEntry:
+    """The journal entry of one validated ``Ledger_Entry`` at JSON path `path`.
+
+    Raises:
+        LedgerError: an account cannot be resolved, or the entry breaks the double-entry
+            invariant (``unbalanced_entry``, ``invalid_entry``), with its JSON path.
+    """
+    lines = []
+    created_at = model.date
+    for index, item in enumerate(model.line_items):
+        account_id = book.resolve(item.account, f"{path}.line_items[{index}].account")
+        lines.append(LineItem(account_id, USD, item.amount, item.direction, item.id))
+        if created_at is None:
+            created_at = item.createdAt
+    if model.customer is not None and model.vendor is not None:
+        raise InvalidEntry(f"entry {model.id} names both a customer and a vendor; an entry "
+                           f"has one counterparty", path=f"{path}.vendor", entry_id=model.id)
+    party = (Counterparty(CounterpartyKind.CUSTOMER, model.customer.id) if model.customer
+             else Counterparty(CounterpartyKind.VENDOR, model.vendor.id) if model.vendor
+             else None)
+    try:
+        return JournalEntry(
+            id=model.id, entry_at=utc(model.entry_at),
+            created_at=utc(created_at or model.entry_at), line_items=tuple(lines),
+            entry_type=model.entry_type or "MANUAL", description=model.memo,
+            counterparty=party, tags=tuple((t.key, t.value) for t in model.tags or ()),
+            reversal_of_id=model.reversal_of_id, reversal_id=model.reversal_id)
+    except LedgerError as error:
+        raise error.at(path) from None
+
+
+class _EntryMapper:
+    """Maps raw entries in document order, fast path first, collecting problems."""
+
+    def __init__(self, chart: ChartOfAccounts | None, source: str | None) -> None:
+        self.book = AccountBook(chart)
+        self.fast = FastEntries(self.book)
+        self.source = source
+        self.problems: list[LedgerError] = []
+        self.ids: set[str] = set()
+        self.index = 0
+
+    def map(self, raws: Iterable[Any]) -> list[JournalEntry]:
+        out = []
+        for raw in raws:
+            entry = self.fast.entry(raw)
+            if entry is None:
+                entry = self._slow(raw)
+            if entry is not None:
+                if entry.id in self.ids:
+                    self._problem(InvalidEntry(
+                        f"entry {entry.id} appears twice in the file",
+                        path=f"$.data[{self.index}].id", entry_id=entry.id))
+                else:
+                    self.ids.add(entry.id)
+                    out.append(entry)
+            self.index += 1
+        return out
+
+    def _slow(self, raw: Any) -> JournalEntry | None:
+        path = f"$.data[{self.index}]"
+        try:
+            model = LedgerEntry.model_validate(raw)
+        except ValidationError as exc:
+            for problem in from_validation_error(exc, root=path, source=self.source):
+                self._problem(problem)
+            return None
+        try:
+            return entry_from_model(model, self.book, path)
+        except LedgerError as error:
+            if error.path is None or not error.path.startswith(path):
+                error.at(path)
+            self._problem(error)
+            return None
+
+    def _problem(self, error: LedgerError) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(error)
+
+    def refuse_if_any(self) -> None:
+        if self.problems:
+            raise refuse(self.problems, source=self.source)
+
+
+def import_layer_entries(document: Any, *, source: str | None = None,
+                         chart: ChartOfAccounts | None = None) -> ImportBatch:
+    """Import a parsed ``GET ledger/entries`` response.
+
+    Args:
+        document: the JSON value (``{"data": [...], "meta": {...}}``).
+        source: file name for messages.
+        chart: accounts already known, for line items that only name their account.
+
+    Returns:
+        The batch: the accounts the line items describe and every entry, in order.
+
+    Raises:
+        WrongPayloadKind: not an entries response.
+        LedgerError: the first problem, with every problem in ``details["problems"]``.
+    """
+    data = _entries_array(document, source)
+    mapper = _EntryMapper(chart, source)
+    entries = mapper.map(data)
+    mapper.refuse_if_any()
+    return ImportBatch(PayloadKind.LAYER_ENTRIES, accounts=mapper.book.take_fresh(),
+                       entries=tuple(entries), source=source)
+
+
+def read_layer_entries(path: str | PathLike[str], *,
+                       chart: ChartOfAccounts | None = None) -> ImportBatch:
+    """Read and import a Layer entries file whole (see `iter_layer_entries` for big files)."""
+    name = Path(path).name
+    return import_layer_entries(read_document(path), source=name, chart=chart)
+
+
+def iter_layer_entries(path: str | PathLike[str], *, batch_size: int = DEFAULT_BATCH_SIZE,
+                       chart: ChartOfAccounts | None = None) -> Iterator[ImportBatch]:
+    """Stream a Layer entries file as batches of at most `batch_size` entries.
+
+    Memory stays bounded by the batch size whatever the file size. Each batch carries
+    the accounts first described in it. The file is one import: once a problem is found
+    no further batch is yielded, reading continues to collect every problem, and the
+    iterator then raises. A caller writing batches must do so in one transaction and
+    roll it back if the iterator raises.
+
+    Raises:
+        InvalidJson / TruncatedPayload / WrongPayloadKind: the file's shape is wrong.
+        LedgerError: the first problem, with every problem in ``details["problems"]``.
+    """
+    name = Path(path).name
+    mapper = _EntryMapper(chart, name)
+    with open(path, "rb") as stream:
+        pending: list[Any] = []
+        for raw in iter_data_array(stream, source=name):
+            pending.append(raw)
+            if len(pending) >= batch_size:
+                entries = mapper.map(pending)
+                pending = []
+                if not mapper.problems:
+                    yield ImportBatch(PayloadKind.LAYER_ENTRIES,
+                                      accounts=mapper.book.take_fresh(),
+                                      entries=tuple(entries), source=name)
+                elif len(mapper.problems) >= MAX_PROBLEMS:
+                    break
+        entries = mapper.map(pending)
+    mapper.refuse_if_any()
+    if entries or mapper.index == 0 or mapper.book.fresh:
+        yield ImportBatch(PayloadKind.LAYER_ENTRIES, accounts=mapper.book.take_fresh(),
+                          entries=tuple(entries), source=name)
+
+
+def _entries_array(document: Any, source: str | None) -> list[Any]:
+    kind = PayloadKind.LAYER_ENTRIES
+    if not isinstance(document, dict) or "data" not in document:
+        raise wrong_kind(kind, document, source, 'expected an object with a "data" array')
+    data = document["data"]
+    if not isinstance(data, list):
+        raise wrong_kind(kind, document, source, '"data" is not an array of entries')
+    meta = document.get("meta")
+    if meta is not None and not isinstance(meta, dict):
+        where = f"{source}: " if source else ""
+        raise InvalidPayload(f"{where}meta must be an object", path="$.meta", source=source)
+    return data

@@ -1,0 +1,190 @@
+"""The fast path for Layer ledger entries: plain dicts straight into domain entries.
+
+Validating a million entries through pydantic models and then mapping the models costs
+more than the rest of an import together. This path reads the dicts `json` produced and
+builds `JournalEntry` values directly, accepting an entry only when every field has the
+plain shape the pydantic model (`layer_models.LedgerEntry`) would accept unchanged; at
+the first doubt it declines (returns None) and the caller takes the model path, which
+either succeeds with an equal entry or reports the exact error. So the fast path never
+decides an error and never accepts what the model refuses; a property test holds the two
+paths equal.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from ledgercore.domain import (
+    USD,
+    Counterparty,
+    CounterpartyKind,
+    Direction,
+    JournalEntry,
+    LedgerError,
+    LineItem,
+)
+from ledgercore.providers.layer_accounts import AccountBook
+from ledgercore.providers.layer_models import SingleApiChartAccount
+
+# The RFC 3339 forms both `datetime.fromisoformat` and pydantic read identically.
+_INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)")
+_TEXT_FIELDS = ("type", "business_id", "ledger_id", "entry_type", "reversal_of_id",
+                "reversal_id", "memo")
+_LINE_TEXT_FIELDS = ("id", "entry_id")
+_DIRECTIONS = {"DEBIT": Direction.DEBIT, "CREDIT": Direction.CREDIT}
+_CACHE_LIMIT = 4096
+
+
+def utc(instant: datetime) -> datetime:
+    """The same instant in UTC (one tzinfo for every imported timestamp)."""
+    return instant if instant.tzinfo is UTC else instant.astimezone(UTC)
+
+
+def _flat(value: Any) -> Any:
+    # Valid accounts hold only str / None here, and a str never equals a non-str, so
+    # a cache hit means the same values the model accepted.
+    return tuple(value.items()) if type(value) is dict else value
+
+
+class FastEntries:
+    """Builds entries from raw dicts; `entry` returns None to decline."""
+
+    def __init__(self, book: AccountBook) -> None:
+        self.book = book
+        self.instants: dict[str, datetime] = {}
+
+    def instant(self, text: Any) -> datetime | None:
+        if type(text) is not str:
+            return None
+        found = self.instants.get(text)
+        if found is not None:
+            return found
+        if not _INSTANT.fullmatch(text):
+            return None
+        try:
+            value = utc(datetime.fromisoformat(text))
+        except ValueError:
+            return None
+        if len(self.instants) >= _CACHE_LIMIT:
+            self.instants.clear()  # bounded: memory must not grow with the file
+        self.instants[text] = value
+        return value
+
+    def account(self, raw: Any) -> str | None:
+        if type(raw) is not dict:
+            return None
+        get = raw.get
+        try:
+            key = (_flat(get("id")), get("name"), get("account_number"),
+                   _flat(get("stable_name")), get("normality"), _flat(get("account_type")),
+                   _flat(get("account_subtype")))
+            known = self.book.seen.get(key)
+        except TypeError:  # an unhashable value somewhere: let the model path judge
+            return None
+        if known is not None:
+            return known
+        try:
+            model = SingleApiChartAccount.model_validate(raw)
+            account_id = self.book.resolve(model, "$")
+        except (ValidationError, LedgerError):
+            return None
+        self.book.seen[key] = account_id
+        return account_id
+
+    def entry(self, raw: Any) -> JournalEntry | None:
+        if type(raw) is not dict:
+            return None
+        get = raw.get
+        entry_id = get("id")
+        if type(entry_id) is not str or not entry_id:
+            return None
+        entry_at = self.instant(get("entry_at"))
+        if entry_at is None:
+            return None
+        recorded = get("date")
+        created_at = None
+        if recorded is not None and (created_at := self.instant(recorded)) is None:
+            return None
+        for name in _TEXT_FIELDS:
+            value = get(name)
+            if value is not None and type(value) is not str:
+                return None
+        tags = self.tags(get("tags"))
+        if tags is None:
+            return None
+        customer, vendor = get("customer"), get("vendor")
+        if customer is not None and vendor is not None:
+            return None
+        party = None
+        if customer is not None or vendor is not None:
+            party = (self.party(customer, CounterpartyKind.CUSTOMER) if customer is not None
+                     else self.party(vendor, CounterpartyKind.VENDOR))
+            if party is None:
+                return None
+        raw_lines = get("line_items")
+        if type(raw_lines) is not list:
+            return None
+        lines = []
+        for raw_line in raw_lines:
+            if type(raw_line) is not dict:
+                return None
+            line_get = raw_line.get
+            amount = line_get("amount")
+            direction = _DIRECTIONS.get(line_get("direction"))  # type: ignore[arg-type]
+            if type(amount) is not int or amount <= 0 or direction is None:
+                return None
+            for name in _LINE_TEXT_FIELDS:
+                value = line_get(name)
+                if value is not None and type(value) is not str:
+                    return None
+            line_at, line_created = line_get("entry_at"), line_get("createdAt")
+            if line_at is not None and self.instant(line_at) is None:
+                return None
+            if line_created is not None:
+                created = self.instant(line_created)
+                if created is None:
+                    return None
+                if created_at is None:
+                    created_at = created
+            account_id = self.account(line_get("account"))
+            if account_id is None:
+                return None
+            lines.append(LineItem(account_id, USD, amount, direction, line_get("id")))
+        try:
+            return JournalEntry(
+                id=entry_id, entry_at=entry_at, created_at=created_at or entry_at,
+                line_items=tuple(lines), entry_type=get("entry_type") or "MANUAL",
+                description=get("memo"), counterparty=party, tags=tags,
+                reversal_of_id=get("reversal_of_id"), reversal_id=get("reversal_id"))
+        except LedgerError:
+            return None
+
+    @staticmethod
+    def tags(raw: Any) -> tuple[tuple[str, str], ...] | None:
+        if raw is None:
+            return ()
+        if type(raw) is not list:
+            return None
+        pairs = []
+        for tag in raw:
+            if type(tag) is not dict:
+                return None
+            key, value = tag.get("key"), tag.get("value")
+            if type(key) is not str or not key or type(value) is not str:
+                return None
+            pairs.append((key, value))
+        return tuple(pairs)
+
+    @staticmethod
+    def party(raw: Any, kind: CounterpartyKind) -> Counterparty | None:
+        if type(raw) is not dict:
+            return None
+        party_id, external = raw.get("id"), raw.get("external_id")
+        if type(party_id) is not str or not party_id or (
+                external is not None and type(external) is not str):
+            return None
+        return Counterparty(kind, party_id)
