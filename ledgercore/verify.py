@@ -1,0 +1,275 @@
+"""Verifying a provider's reported figures, against themselves and against the ledger.
+
+A report lists discrepancies: each names the account, the check that failed, the figure
+reported, the figure it should have been, and the difference (reported minus expected).
+Layer balances: for every node, the reported ``balance`` against the recomputed rolled-up
+activity for the same range and basis (`balance_vs_recomputed`), and against the payload
+itself — its own ``entries`` in its normal sign plus its children's balances, a child of
+the other normality entering negated (`node_total`). Alpaca JIT balances:
+``starting + activity = ending`` (`starting_plus_activity`; ``activity_amount`` is read as
+an amount, and if that fails but it equals the number of transactions the count reading
+is accepted — the report says which held), ``starting`` plus the transactions' amounts =
+``ending`` (`transactions_total`), each running balance = previous balance + amount
+(`running_balance`; the check re-anchors on each reported balance, so a wrong amount shows
+on its own line and a wrong balance on its line and the next), the last running balance =
+ending (`last_balance`), and, when the ledger holds that account, the recomputed starting,
+ending and per-transaction balances. Checks that cannot run (a line item without a
+direction) are named in ``notes``, never reported as failures: a correct payload gives an
+empty report.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from ledgercore.domain import (
+    USD,
+    LedgerError,
+    Normality,
+    RolledBalance,
+    Statement,
+    format_minor,
+)
+from ledgercore.providers.alpaca_jit import jit_entry_id
+from ledgercore.providers.alpaca_models import JitLedgerBalances
+from ledgercore.providers.layer_accounts import nested_accounts, to_account
+from ledgercore.providers.layer_models import LedgerBalancesResponse, NestedApiLedgerAccount
+
+Figure = int | str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Discrepancy:
+    """One figure that does not agree.
+
+    Attributes:
+        reported / recomputed / difference: Layer figures as integer cents, Alpaca
+            figures as decimal strings, each as its provider writes them;
+            ``difference = reported - recomputed``.
+        path: JSON path of the reported figure in the payload.
+    """
+
+    account_id: str
+    account_name: str | None
+    check: str
+    reported: Figure
+    recomputed: Figure
+    difference: Figure
+    path: str | None = None
+    detail: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"account_id": self.account_id, "account_name": self.account_name,
+                "check": self.check, "reported": self.reported,
+                "recomputed": self.recomputed, "difference": self.difference,
+                "path": self.path, "detail": self.detail}
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    """The outcome of a verification: ``ok`` when no discrepancy was found."""
+
+    discrepancies: tuple[Discrepancy, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.discrepancies
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"ok": bool, "discrepancies": [...], "notes": [...]}``."""
+        return {"ok": self.ok, "discrepancies": [d.to_json() for d in self.discrepancies],
+                "notes": list(self.notes)}
+
+    def to_text(self) -> str:
+        """A plain summary for people, one line per discrepancy."""
+        lines = [f"OK: every figure agrees ({len(self.notes)} note(s))" if self.ok else
+                 f"{len(self.discrepancies)} discrepancy(ies) found"]
+        for d in self.discrepancies:
+            name = f" ({d.account_name})" if d.account_name else ""
+            lines.append(f"- {d.account_id}{name}: {d.check}: reported {d.reported}, "
+                         f"expected {d.recomputed}, difference {d.difference}"
+                         + (f" at {d.path}" if d.path else ""))
+        lines.extend(f"note: {note}" for note in self.notes)
+        return "\n".join(lines)
+
+
+def verify_layer_balances(payload: LedgerBalancesResponse,
+                          recomputed: Mapping[str, RolledBalance] | None = None,
+                          *, commodity: str = "USD") -> VerifyReport:
+    """Check a Layer balances payload against itself and, if given, the ledger.
+
+    Args:
+        payload: the validated response.
+        recomputed: `roll_up` of the ledger's own balances for the same range, basis
+            and filters (every account of the chart); None checks the payload alone.
+        commodity: whose figures the payload reports (Layer: USD).
+
+    Returns:
+        The report; a node whose account id the ledger does not know is reported under
+        check `unknown_account`.
+    """
+    found: list[Discrepancy] = []
+    notes: list[str] = []
+    for path, node, _parent in nested_accounts(payload.data.accounts, "$.data.accounts"):
+        account_id = node.id.id or node.id.stable_name or "?"
+        normality = _normality(node, path, notes)
+        if normality is not None:
+            _check_node_total(node, account_id, normality, path, found, notes)
+        if recomputed is None:
+            continue
+        rolled = recomputed.get(account_id)
+        if rolled is None:
+            found.append(Discrepancy(account_id, node.name, "unknown_account", node.balance,
+                                     None, None, f"{path}.id",
+                                     "the ledger has no account with this id"))
+            continue
+        figure = rolled.total.get(commodity)
+        expected = 0 if figure is None else figure.activity
+        if expected != node.balance:
+            found.append(Discrepancy(account_id, node.name, "balance_vs_recomputed",
+                                     node.balance, expected, node.balance - expected,
+                                     f"{path}.balance"))
+    return VerifyReport(tuple(found), tuple(notes))
+
+
+def _normality(node: NestedApiLedgerAccount, path: str, notes: list[str]) -> Normality | None:
+    try:
+        return to_account(node, path).normal
+    except LedgerError as error:
+        notes.append(f"{path}: node_total not checked: {error.message}")
+        return None
+
+
+def _check_node_total(node: NestedApiLedgerAccount, account_id: str, normality: Normality,
+                      path: str, found: list[Discrepancy], notes: list[str]) -> None:
+    if any(item.direction is None for item in node.entries):
+        notes.append(f"{path}: node_total not checked: a line item in entries has no "
+                     f"direction")
+        return
+    total = sum(item.amount if item.direction is normality else -item.amount
+                for item in node.entries)
+    for index, child in enumerate(node.sub_accounts):
+        child_normality = _normality(child, f"{path}.sub_accounts[{index}]", notes)
+        if child_normality is None:
+            return
+        total += child.balance if child_normality is normality else -child.balance
+    if total != node.balance:
+        found.append(Discrepancy(
+            account_id, node.name, "node_total", node.balance, total, node.balance - total,
+            f"{path}.balance", "own entries plus sub-account balances"))
+
+
+def verify_alpaca_jit(ledgers: Iterable[JitLedgerBalances],
+                      recomputed: Mapping[str, Statement] | None = None) -> VerifyReport:
+    """Check Alpaca JIT ledger balances against themselves and, if given, the ledger.
+
+    Args:
+        ledgers: the validated ledger objects (``parse_alpaca_jit_balances``).
+        recomputed: ledger account id -> its `statement` over the same dates (both
+            inclusive); ledgers missing from the mapping are checked alone.
+
+    Returns:
+        The report; ``notes`` say which reading of ``activity_amount`` held.
+    """
+    found: list[Discrepancy] = []
+    notes: list[str] = []
+    for index, ledger in enumerate(ledgers):
+        path = f"$[{index}]"
+        name = ledger.ledger_name
+        starting, ending = USD.parse(ledger.starting_balance), USD.parse(ledger.ending_balance)
+        amounts = [USD.parse(t.amount) for t in ledger.transactions]
+
+        def report(check: str, reported: int, expected: int, where: str,
+                   detail: str | None = None, account_id: str = ledger.id) -> None:
+            found.append(Discrepancy(account_id, name, check, _usd(reported), _usd(expected),
+                                     _usd(reported - expected), where, detail))
+
+        _check_activity(ledger, starting, ending, path, notes, report)
+        if starting + sum(amounts) != ending:
+            report("transactions_total", ending, starting + sum(amounts),
+                   f"{path}.ending_balance", "starting balance plus transaction amounts")
+        previous = starting
+        last_balance = None
+        for number, (txn, amount) in enumerate(zip(ledger.transactions, amounts, strict=True)):
+            if txn.balance is None:
+                previous += amount
+                continue
+            balance = USD.parse(txn.balance)
+            if balance != previous + amount:
+                report("running_balance", balance, previous + amount,
+                       f"{path}.transactions[{number}].balance",
+                       "previous balance plus this amount")
+            previous = last_balance = balance
+        if last_balance is not None and last_balance != ending:
+            report("last_balance", ending, last_balance, f"{path}.ending_balance",
+                   "the last transaction's running balance")
+        statement = None if recomputed is None else recomputed.get(ledger.id)
+        if statement is not None:
+            _check_recomputed(ledger, statement, starting, ending, path, report)
+        elif recomputed is not None:
+            notes.append(f"{path}: ledger {ledger.id} is not in the ledger; checked alone")
+    return VerifyReport(tuple(found), tuple(notes))
+
+
+def _check_activity(ledger: JitLedgerBalances, starting: int, ending: int, path: str,
+                    notes: list[str], report: Any) -> None:
+    text = ledger.activity_amount
+    where = f"{path}.activity_amount"
+    if text is None:
+        notes.append(f"{where}: absent; starting_plus_activity not checked")
+        return
+    activity = USD.parse(text)
+    if starting + activity == ending:
+        notes.append(f"{where}: read as an amount (starting + activity = ending holds)")
+        return
+    if text.strip().isdigit() and int(text) == len(ledger.transactions):
+        notes.append(f"{where}: read as the number of transactions ({text}); as an amount "
+                     f"starting + activity = ending does not hold")
+        return
+    report("starting_plus_activity", activity, ending - starting, where,
+           "activity_amount should equal ending_balance - starting_balance")
+
+
+def _check_recomputed(ledger: JitLedgerBalances, statement: Statement, starting: int,
+                      ending: int, path: str, report: Any) -> None:
+    code = USD.code
+    if statement.starting.get(code, 0) != starting:
+        report("starting_vs_recomputed", starting, statement.starting.get(code, 0),
+               f"{path}.starting_balance")
+    if statement.ending.get(code, 0) != ending:
+        report("ending_vs_recomputed", ending, statement.ending.get(code, 0),
+               f"{path}.ending_balance")
+    by_entry = {line.entry_id: line for line in statement.lines if line.commodity == code}
+    per_day: dict[date, int] = defaultdict(int)
+    reported_ids = set()
+    for number, txn in enumerate(ledger.transactions):
+        ordinal = per_day[txn.system_date]
+        per_day[txn.system_date] = ordinal + 1
+        amount = USD.parse(txn.amount)
+        entry_id = jit_entry_id(ledger.id, txn.system_date, ordinal)
+        reported_ids.add(entry_id)
+        line = by_entry.get(entry_id)
+        where = f"{path}.transactions[{number}]"
+        if line is None:
+            if amount != 0:
+                report("transaction_not_in_ledger", amount, 0, f"{where}.amount",
+                       f"no entry {entry_id} in the ledger")
+            continue
+        if line.amount != amount:
+            report("amount_vs_recomputed", amount, line.amount, f"{where}.amount")
+        if txn.balance is not None and USD.parse(txn.balance) != line.balance:
+            report("balance_vs_recomputed", USD.parse(txn.balance), line.balance,
+                   f"{where}.balance")
+    for line in statement.lines:
+        if line.commodity == code and line.entry_id not in reported_ids:
+            report("transaction_not_reported", 0, line.amount, f"{path}.transactions",
+                   f"the ledger's entry {line.entry_id} is missing from the payload")
+
+
+def _usd(units: int) -> str:
+    return format_minor(units, USD.scale)
