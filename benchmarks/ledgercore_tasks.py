@@ -62,16 +62,19 @@ def _store() -> Any:
 
 
 def _layer_importer() -> tuple[Callable[..., Any], Callable[..., Any]]:
-    """(import_chart, import_entries) from the providers package."""
+    """(import chart, import entries): `ledgercore.importing.import_file` for each kind."""
     try:
-        from ledgercore.providers import layer  # type: ignore[attr-defined]
-    except Exception as exc:
-        raise Unavailable(f"ledgercore.providers.layer does not import: {exc}") from None
-    chart = getattr(layer, "import_layer_balances", None)
-    entries = getattr(layer, "import_layer_entries", None)
-    if chart is None or entries is None:
-        raise Unavailable("ledgercore.providers.layer.import_layer_balances / "
-                          "import_layer_entries are missing")
+        from ledgercore.importing import import_file
+        from ledgercore.providers import PayloadKind
+    except Exception as exc:  # a half-written package can fail in many ways
+        raise Unavailable(f"ledgercore.importing.import_file does not import: {exc}") from None
+
+    def chart(ledger: Any, path: Path) -> Any:
+        return import_file(ledger, PayloadKind.LAYER_BALANCES, path)
+
+    def entries(ledger: Any, path: Path) -> Any:
+        return import_file(ledger, PayloadKind.LAYER_ENTRIES, path)
+
     return chart, entries
 
 
@@ -89,14 +92,16 @@ def _open(url: str) -> Any:
 def task_import(args: dict[str, Any]) -> dict[str, Any]:
     import_chart, import_entries = _layer_importer()
     ledger = _open(args["url"])
+    if not hasattr(ledger, "load"):
+        raise Unavailable("ledgercore.store.Ledger.load (used by import_file) is missing")
     started = time.perf_counter()
     import_chart(ledger, Path(args["chart"]))
     chart_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    import_entries(ledger, Path(args["entries"]))
+    outcome = import_entries(ledger, Path(args["entries"]))
     seconds = time.perf_counter() - started
     return {"available": True, "seconds": seconds, "chart_seconds": chart_seconds,
-            "peak_kib": _peak_kib()}
+            "posted": outcome.posted, "peak_kib": _peak_kib()}
 
 
 def _period(start: str, end: str) -> Period:

@@ -139,6 +139,10 @@ class Run:
                                ">= 20,000 entries/s" if where == "SQLite" else
                                ">= 50,000 line items/s", note=str(answer.get("missing")))
                 return None
+            if answer.get("posted") != self.entries:
+                self.table.add(section, f"import Layer JSON into {where}", "wrong count",
+                               note=f"posted {answer.get('posted')} of {self.entries:,}")
+                return None
             samples.append(answer["seconds"])
             peaks.append(answer["peak_kib"])
         took = median(samples)
@@ -243,7 +247,10 @@ class Run:
         raise LookupError("the generated chart has no BankAccounts01")
 
     def cold_cli(self, url: str) -> None:
-        command = [sys.executable, "-m", "ledgercore", "--db", url, "balances", "--start",
+        # The installed console script, as a user runs it (python -m as a fallback).
+        script = shutil.which("ledgercore")
+        launcher = [script] if script else [sys.executable, "-m", "ledgercore"]
+        command = [*launcher, "--db", url, "balances", "--start",
                    REPORT_START, "--end", REPORT_END, "--end-exclusive"]
         probe = _probe(command)
         if probe is not None:
