@@ -20,10 +20,8 @@ empty report.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from ledgercore.domain import (
@@ -34,8 +32,9 @@ from ledgercore.domain import (
     Statement,
     format_minor,
 )
-from ledgercore.providers.alpaca_jit import jit_entry_id
+from ledgercore.providers.alpaca_jit import import_alpaca_jit_balances
 from ledgercore.providers.alpaca_models import JitLedgerBalances
+from ledgercore.providers.batch import ImportBatch, ReportedLedger
 from ledgercore.providers.layer_accounts import nested_accounts, to_account
 from ledgercore.providers.layer_models import LedgerBalancesResponse, NestedApiLedgerAccount
 
@@ -164,107 +163,105 @@ def _check_node_total(node: NestedApiLedgerAccount, account_id: str, normality: 
             f"{path}.balance", "own entries plus sub-account balances"))
 
 
-def verify_alpaca_jit(ledgers: Iterable[JitLedgerBalances],
+def verify_alpaca_jit(payload: ImportBatch | Iterable[JitLedgerBalances],
                       recomputed: Mapping[str, Statement] | None = None) -> VerifyReport:
     """Check Alpaca JIT ledger balances against themselves and, if given, the ledger.
 
     Args:
-        ledgers: the validated ledger objects (``parse_alpaca_jit_balances``).
+        payload: the imported batch (its ``ledgers``) or the validated ledger objects.
         recomputed: ledger account id -> its `statement` over the same dates (both
-            inclusive); ledgers missing from the mapping are checked alone.
+            inclusive, with any opening entry before them); ledgers missing from the
+            mapping are checked alone.
 
     Returns:
         The report; ``notes`` say which reading of ``activity_amount`` held.
     """
+    batch = payload if isinstance(payload, ImportBatch) else import_alpaca_jit_balances(
+        tuple(payload))
     found: list[Discrepancy] = []
     notes: list[str] = []
-    for index, ledger in enumerate(ledgers):
+    for index, ledger in enumerate(batch.ledgers):
         path = f"$[{index}]"
-        name = ledger.ledger_name
-        starting, ending = USD.parse(ledger.starting_balance), USD.parse(ledger.ending_balance)
-        amounts = [USD.parse(t.amount) for t in ledger.transactions]
 
         def report(check: str, reported: int, expected: int, where: str,
-                   detail: str | None = None, account_id: str = ledger.id) -> None:
-            found.append(Discrepancy(account_id, name, check, _usd(reported), _usd(expected),
+                   detail: str | None = None, ledger: ReportedLedger = ledger) -> None:
+            found.append(Discrepancy(ledger.account_id, ledger.ledger_name, check,
+                                     _usd(reported), _usd(expected),
                                      _usd(reported - expected), where, detail))
 
-        _check_activity(ledger, starting, ending, path, notes, report)
-        if starting + sum(amounts) != ending:
-            report("transactions_total", ending, starting + sum(amounts),
-                   f"{path}.ending_balance", "starting balance plus transaction amounts")
+        _check_activity(ledger, path, notes, report)
+        starting, ending = ledger.starting, ledger.ending
+        total = starting + sum(t.amount for t in ledger.transactions)
+        if total != ending:
+            report("transactions_total", ending, total, f"{path}.ending_balance",
+                   "starting balance plus transaction amounts")
         previous = starting
         last_balance = None
-        for number, (txn, amount) in enumerate(zip(ledger.transactions, amounts, strict=True)):
+        for number, txn in enumerate(ledger.transactions):
             if txn.balance is None:
-                previous += amount
+                previous += txn.amount
                 continue
-            balance = USD.parse(txn.balance)
-            if balance != previous + amount:
-                report("running_balance", balance, previous + amount,
+            if txn.balance != previous + txn.amount:
+                report("running_balance", txn.balance, previous + txn.amount,
                        f"{path}.transactions[{number}].balance",
                        "previous balance plus this amount")
-            previous = last_balance = balance
+            previous = last_balance = txn.balance
         if last_balance is not None and last_balance != ending:
             report("last_balance", ending, last_balance, f"{path}.ending_balance",
                    "the last transaction's running balance")
-        statement = None if recomputed is None else recomputed.get(ledger.id)
+        statement = None if recomputed is None else recomputed.get(ledger.account_id)
         if statement is not None:
-            _check_recomputed(ledger, statement, starting, ending, path, report)
+            _check_recomputed(ledger, statement, path, report)
         elif recomputed is not None:
-            notes.append(f"{path}: ledger {ledger.id} is not in the ledger; checked alone")
+            notes.append(f"{path}: ledger {ledger.account_id} is not in the ledger; "
+                         f"checked alone")
     return VerifyReport(tuple(found), tuple(notes))
 
 
-def _check_activity(ledger: JitLedgerBalances, starting: int, ending: int, path: str,
-                    notes: list[str], report: Any) -> None:
+def _check_activity(ledger: ReportedLedger, path: str, notes: list[str],
+                    report: Any) -> None:
     text = ledger.activity_amount
     where = f"{path}.activity_amount"
     if text is None:
         notes.append(f"{where}: absent; starting_plus_activity not checked")
         return
     activity = USD.parse(text)
-    if starting + activity == ending:
+    if ledger.starting + activity == ledger.ending:
         notes.append(f"{where}: read as an amount (starting + activity = ending holds)")
         return
     if text.strip().isdigit() and int(text) == len(ledger.transactions):
         notes.append(f"{where}: read as the number of transactions ({text}); as an amount "
                      f"starting + activity = ending does not hold")
         return
-    report("starting_plus_activity", activity, ending - starting, where,
+    report("starting_plus_activity", activity, ledger.ending - ledger.starting, where,
            "activity_amount should equal ending_balance - starting_balance")
 
 
-def _check_recomputed(ledger: JitLedgerBalances, statement: Statement, starting: int,
-                      ending: int, path: str, report: Any) -> None:
+def _check_recomputed(ledger: ReportedLedger, statement: Statement, path: str,
+                      report: Any) -> None:
     code = USD.code
-    if statement.starting.get(code, 0) != starting:
-        report("starting_vs_recomputed", starting, statement.starting.get(code, 0),
+    if statement.starting.get(code, 0) != ledger.starting:
+        report("starting_vs_recomputed", ledger.starting, statement.starting.get(code, 0),
                f"{path}.starting_balance")
-    if statement.ending.get(code, 0) != ending:
-        report("ending_vs_recomputed", ending, statement.ending.get(code, 0),
+    if statement.ending.get(code, 0) != ledger.ending:
+        report("ending_vs_recomputed", ledger.ending, statement.ending.get(code, 0),
                f"{path}.ending_balance")
     by_entry = {line.entry_id: line for line in statement.lines if line.commodity == code}
-    per_day: dict[date, int] = defaultdict(int)
     reported_ids = set()
     for number, txn in enumerate(ledger.transactions):
-        ordinal = per_day[txn.system_date]
-        per_day[txn.system_date] = ordinal + 1
-        amount = USD.parse(txn.amount)
-        entry_id = jit_entry_id(ledger.id, txn.system_date, ordinal)
-        reported_ids.add(entry_id)
-        line = by_entry.get(entry_id)
         where = f"{path}.transactions[{number}]"
+        if txn.entry_id is None:
+            continue  # a zero amount: it posted nothing and can only be checked alone
+        reported_ids.add(txn.entry_id)
+        line = by_entry.get(txn.entry_id)
         if line is None:
-            if amount != 0:
-                report("transaction_not_in_ledger", amount, 0, f"{where}.amount",
-                       f"no entry {entry_id} in the ledger")
+            report("transaction_not_in_ledger", txn.amount, 0, f"{where}.amount",
+                   f"no entry {txn.entry_id} in the ledger")
             continue
-        if line.amount != amount:
-            report("amount_vs_recomputed", amount, line.amount, f"{where}.amount")
-        if txn.balance is not None and USD.parse(txn.balance) != line.balance:
-            report("balance_vs_recomputed", USD.parse(txn.balance), line.balance,
-                   f"{where}.balance")
+        if line.amount != txn.amount:
+            report("amount_vs_recomputed", txn.amount, line.amount, f"{where}.amount")
+        if txn.balance is not None and txn.balance != line.balance:
+            report("balance_vs_recomputed", txn.balance, line.balance, f"{where}.balance")
     for line in statement.lines:
         if line.commodity == code and line.entry_id not in reported_ids:
             report("transaction_not_reported", 0, line.amount, f"{path}.transactions",

@@ -1,6 +1,7 @@
 """Importing Alpaca's JIT ledger balances: ledgers, contra accounts, running balances.
 
-Each ledger object becomes an account with Alpaca's ledger id. Its type comes from its
+Each ledger object becomes an account with Alpaca's ledger id (and the stable name
+``alpaca-jit:<id>`` that marks it as a JIT ledger for the exporter). Its type comes from its
 name: a "Payable" ledger is a LIABILITY (CREDIT-normal), any other — the documented
 "Just In Time Receivable" — an ASSET receivable (DEBIT-normal). Each transaction becomes
 an entry between the ledger and its contra account, an account named by
@@ -32,6 +33,7 @@ from ledgercore.domain import (
     Account,
     AccountSubtype,
     AccountType,
+    ChartOfAccounts,
     InvalidAccount,
     JournalEntry,
     LedgerError,
@@ -54,6 +56,7 @@ from ledgercore.providers.errors import from_validation_error, refuse
 from ledgercore.providers.kinds import detect_kind, wrong_kind
 
 OPENING_ACCOUNT_ID = "alpaca:opening-balance"
+JIT_STABLE_PREFIX = "alpaca-jit:"
 OPENING_ENTRY_TYPE = "OPENING_BALANCE"
 UNNAMED_CONTRA = "Unnamed contra account"
 _CONTRA_TYPES = (
@@ -89,11 +92,12 @@ def parse_alpaca_jit_balances(document: Any, *, source: str | None = None
 def ledger_account(ledger: JitLedgerBalances) -> Account:
     """The account of one JIT ledger (see the module docstring for the type rule)."""
     name = ledger.ledger_name or ledger.ledger_no or ledger.id
+    marker = f"{JIT_STABLE_PREFIX}{ledger.id}"
     if "payable" in name.lower():
         return Account(ledger.id, name, AccountType.LIABILITY, AccountSubtype.ACCOUNTS_PAYABLE,
-                       account_number=ledger.ledger_no)
+                       stable_name=marker, account_number=ledger.ledger_no)
     return Account(ledger.id, name, AccountType.ASSET, AccountSubtype.ACCOUNTS_RECEIVABLE,
-                   account_number=ledger.ledger_no)
+                   stable_name=marker, account_number=ledger.ledger_no)
 
 
 def contra_account(name: str | None) -> Account:
@@ -182,12 +186,17 @@ def import_alpaca_jit_balances(document: Any, *, source: str | None = None,
 
 
 def read_alpaca_jit_balances(path: str | PathLike[str], *, start_date: date | None = None,
-                             tz: tzinfo = UTC
-                             ) -> tuple[ImportBatch, tuple[JitLedgerBalances, ...]]:
-    """Read a JIT balances file: the batch, and the models for verification."""
+                             tz: tzinfo = UTC) -> ImportBatch:
+    """Read and import a JIT balances file; ``batch.ledgers`` holds what verify needs."""
     name = Path(path).name
     models = parse_alpaca_jit_balances(read_document(path, parse_float=Decimal), source=name)
-    return import_alpaca_jit_balances(models, source=name, start_date=start_date, tz=tz), models
+    return import_alpaca_jit_balances(models, source=name, start_date=start_date, tz=tz)
+
+
+def ledger_account_ids(chart: ChartOfAccounts) -> tuple[str, ...]:
+    """The JIT ledger accounts of a chart (marked by their ``alpaca-jit:`` stable name)."""
+    return tuple(a.id for a in chart
+                 if a.stable_name is not None and a.stable_name.startswith(JIT_STABLE_PREFIX))
 
 
 def jit_entry_id(ledger_id: str, day: date, number: int) -> str:

@@ -79,12 +79,15 @@ def entry_from_model(model: LedgerEntry, book: AccountBook, path: str = "$") -> 
 class _EntryMapper:
     """Maps raw entries in document order, fast path first, collecting problems."""
 
-    def __init__(self, chart: ChartOfAccounts | None, source: str | None) -> None:
+    def __init__(self, chart: ChartOfAccounts | None, source: str | None, *,
+                 check_repeats: bool = True) -> None:
         self.book = AccountBook(chart)
         self.fast = FastEntries(self.book)
         self.source = source
         self.problems: list[LedgerError] = []
-        self.ids: set[str] = set()
+        # A whole document is in memory anyway; a stream must not keep every id, so
+        # there a repeated id is left to the store, which deduplicates by external id.
+        self.ids: set[str] | None = set() if check_repeats else None
         self.index = 0
 
     def map(self, raws: Iterable[Any]) -> list[JournalEntry]:
@@ -94,7 +97,9 @@ class _EntryMapper:
             if entry is None:
                 entry = self._slow(raw)
             if entry is not None:
-                if entry.id in self.ids:
+                if self.ids is None:
+                    out.append(entry)
+                elif entry.id in self.ids:
                     self._problem(InvalidEntry(
                         f"entry {entry.id} appears twice in the file",
                         path=f"$.data[{self.index}].id", entry_id=entry.id))
@@ -161,24 +166,33 @@ def read_layer_entries(path: str | PathLike[str], *,
 
 
 def iter_layer_entries(path: str | PathLike[str], *, batch_size: int = DEFAULT_BATCH_SIZE,
-                       chart: ChartOfAccounts | None = None) -> Iterator[ImportBatch]:
+                       chart: ChartOfAccounts | None = None,
+                       read_size: int = 1 << 20) -> Iterator[ImportBatch]:
     """Stream a Layer entries file as batches of at most `batch_size` entries.
 
     Memory stays bounded by the batch size whatever the file size. Each batch carries
     the accounts first described in it. The file is one import: once a problem is found
     no further batch is yielded, reading continues to collect every problem, and the
     iterator then raises. A caller writing batches must do so in one transaction and
-    roll it back if the iterator raises.
+    roll it back if the iterator raises. Unlike `import_layer_entries`, a repeated entry
+    id is not checked here (that would keep every id in memory): the store's
+    deduplication by external id handles it.
+
+    Args:
+        path: the file.
+        batch_size: entries per batch.
+        chart: accounts already known, for line items that only name their account.
+        read_size: characters read at a time.
 
     Raises:
         InvalidJson / TruncatedPayload / WrongPayloadKind: the file's shape is wrong.
         LedgerError: the first problem, with every problem in ``details["problems"]``.
     """
     name = Path(path).name
-    mapper = _EntryMapper(chart, name)
+    mapper = _EntryMapper(chart, name, check_repeats=False)
     with open(path, "rb") as stream:
         pending: list[Any] = []
-        for raw in iter_data_array(stream, source=name):
+        for raw in iter_data_array(stream, source=name, chunk_chars=read_size):
             pending.append(raw)
             if len(pending) >= batch_size:
                 entries = mapper.map(pending)
