@@ -1,0 +1,13 @@
+"""The durable store: SQLAlchemy tables, Alembic migrations and the `Ledger` facade.
+
+``from ledgercore.store import Ledger`` is the entry point: it opens a ledger in a
+SQLite file or a PostgreSQL database and speaks only in domain values.
+"""
+
+from ledgercore.store.errors import SchemaOutOfDate, UnknownLedger, UnsupportedBasis
+from ledgercore.store.journal import Page
+from ledgercore.store.ledger import Ledger, LedgerSettings
+from ledgercore.store.posting import PostResult
+
+__all__ = ["Ledger", "LedgerSettings", "Page", "PostResult", "SchemaOutOfDate", "UnknownLedger",
+           "UnsupportedBasis"]

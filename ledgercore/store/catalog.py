@@ -1,0 +1,129 @@
+"""The catalog of one ledger: its chart of accounts and its commodities, cached.
+
+Line items reference accounts and commodities by database key; callers speak in
+external account ids and commodity codes. The catalog maps between the two and keeps
+the validated `ChartOfAccounts` in memory, so posting does not re-read the chart. It is
+reloaded when a name is missing (another process may have defined it since).
+Accounts are immutable once defined, because every posted line stores its signed effect
+under the account's normality: defining an id again with other content is a `conflict`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
+
+from ledgercore.domain.accounts import (
+    Account,
+    AccountSubtype,
+    AccountType,
+    ChartOfAccounts,
+    Direction,
+)
+from ledgercore.domain.errors import Conflict, InvalidCommodity
+from ledgercore.domain.money import Commodity
+from ledgercore.store.schema import accounts, commodities
+
+
+@dataclass(slots=True)
+class Catalog:
+    """Accounts and commodities of one ledger, keyed both ways."""
+
+    ledger_id: int
+    chart: ChartOfAccounts = field(default_factory=ChartOfAccounts)
+    account_key: dict[str, int] = field(default_factory=dict)
+    account_id: dict[int, str] = field(default_factory=dict)
+    commodity_key: dict[str, int] = field(default_factory=dict)
+    commodity: dict[int, Commodity] = field(default_factory=dict)
+
+    def load(self, connection: Connection) -> None:
+        """Read the chart and the commodities from the database."""
+        rows = connection.execute(
+            select(accounts).where(accounts.c.ledger_id == self.ledger_id)
+            .order_by(accounts.c.id)).all()
+        ids = {row.id: row.external_id for row in rows}
+        self.chart = ChartOfAccounts(_account(row, ids) for row in rows)
+        self.account_id = ids
+        self.account_key = {external: key for key, external in ids.items()}
+        found = connection.execute(
+            select(commodities.c.id, commodities.c.code, commodities.c.scale)
+            .where(commodities.c.ledger_id == self.ledger_id)).all()
+        self.commodity = {row.id: Commodity(row.code, row.scale) for row in found}
+        self.commodity_key = {row.code: row.id for row in found}
+
+    def define_accounts(self, connection: Connection, new: Iterable[Account]) -> int:
+        """Add accounts to the chart (idempotent). Returns how many were new.
+
+        Raises:
+            Conflict: an id is already defined with different content.
+            InvalidAccount / UnknownAccount: the resulting chart is not a valid forest.
+        """
+        self.load(connection)
+        fresh: list[Account] = []
+        for account in new:
+            if account.id in self.chart:
+                if self.chart.get(account.id) != account:
+                    raise Conflict(f"account {account.id} is already defined with different "
+                                   f"content; accounts are immutable", account_id=account.id)
+                continue
+            fresh.append(account)
+        chart = self.chart.with_accounts(fresh)  # validates parents, cycles, stable names
+        pending = {a.id: a for a in fresh}
+        # Parents first: a row references its parent's key.
+        for account in chart:
+            if account.id not in pending:
+                continue
+            parent = None if account.parent_id is None else self.account_key[account.parent_id]
+            key = connection.execute(insert(accounts).returning(accounts.c.id), {
+                "ledger_id": self.ledger_id, "external_id": account.id, "name": account.name,
+                "parent_id": parent, "type": account.type.value,
+                "subtype": None if account.subtype is None else account.subtype.value,
+                "normality": account.normal.value, "stable_name": account.stable_name,
+                "account_number": account.account_number}).scalar_one()
+            self.account_key[account.id] = key
+            self.account_id[key] = account.id
+        self.chart = chart
+        return len(fresh)
+
+    def ensure_commodities(self, connection: Connection, wanted: Iterable[Commodity]) -> None:
+        """Record commodities not yet known; refuse a known code with another scale.
+
+        Raises:
+            InvalidCommodity: a code is recorded with a different scale.
+        """
+        for commodity in wanted:
+            key = self.commodity_key.get(commodity.code)
+            if key is None:
+                self.load(connection)
+                key = self.commodity_key.get(commodity.code)
+            if key is None:
+                key = connection.execute(insert(commodities).returning(commodities.c.id), {
+                    "ledger_id": self.ledger_id, "code": commodity.code,
+                    "scale": commodity.scale}).scalar_one()
+                self.commodity_key[commodity.code] = key
+                self.commodity[key] = commodity
+            elif self.commodity[key] != commodity:
+                raise InvalidCommodity(
+                    f"commodity {commodity.code} has scale {self.commodity[key].scale} in this "
+                    f"ledger, not {commodity.scale}", commodity=commodity.code)
+
+    def scale_conflict(self, commodity: Commodity) -> bool:
+        """Whether `commodity`'s code is known here with a different scale."""
+        key = self.commodity_key.get(commodity.code)
+        return key is not None and self.commodity[key] != commodity
+
+
+def _account(row: Any, ids: dict[int, str]) -> Account:
+    parent = row.parent_id
+    subtype = row.subtype
+    return Account(
+        id=row.external_id, name=row.name,
+        type=AccountType(row.type),
+        subtype=None if subtype is None else AccountSubtype(subtype),
+        normality=Direction(row.normality),
+        parent_id=None if parent is None else ids[parent],
+        stable_name=row.stable_name, account_number=row.account_number)

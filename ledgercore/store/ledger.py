@@ -1,0 +1,338 @@
+"""The `Ledger`: one set of books in a database, behind a typed Python API.
+
+A `Ledger` is opened by URL and ledger name (the tenant), and from then on speaks only
+in domain values: it takes `Account`s and `JournalEntry`s and returns `Balances`,
+`Statement`s, `TrialBalance`s and entries. Sessions and transactions stay inside: each
+call is one unit of work that owns its transaction (a writer on SQLite begins
+IMMEDIATE, so concurrent processes queue on the busy timeout instead of failing), and a
+failed call leaves the database as it was. Reports read one consistent snapshot.
+A handle is meant for one thread; open one per thread or process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from types import TracebackType
+from typing import TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from ledgercore.config import WRITE_OPTION, create_engine, resolve_database_url
+from ledgercore.domain.accounts import Account, ChartOfAccounts
+from ledgercore.domain.balances import (
+    ALL_ENTRIES,
+    ALL_TIME,
+    Balances,
+    EntryFilter,
+    ReportingBasis,
+    RolledBalance,
+    Statement,
+    TrialBalance,
+    roll_up,
+)
+from ledgercore.domain.entries import JournalEntry
+from ledgercore.domain.errors import AlreadyReversed, Conflict, InvalidDate
+from ledgercore.domain.periods import Bound, EndSemantics, Period
+from ledgercore.store import journal, migrate, reports, totals
+from ledgercore.store.catalog import Catalog
+from ledgercore.store.errors import SchemaOutOfDate, UnknownLedger, UnsupportedBasis
+from ledgercore.store.instants import from_micros, to_micros
+from ledgercore.store.journal import Page
+from ledgercore.store.posting import PostResult, post
+from ledgercore.store.schema import ledgers
+
+T = TypeVar("T")
+# A unique-key race (two processes posting one id) or a deadlock is retried this often.
+_ATTEMPTS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerSettings:
+    """A ledger's name, timezone (for date bounds) and activation instant."""
+
+    name: str
+    timezone: str
+    activation_at: datetime | None
+
+    @property
+    def tzinfo(self) -> tzinfo:
+        return ZoneInfo(self.timezone)
+
+
+class Ledger:
+    """One ledger (tenant) in a database. Open with `Ledger.open`."""
+
+    def __init__(self, engine: Engine, ledger_id: int, settings: LedgerSettings, *,
+                 owns_engine: bool = True) -> None:
+        self._engine = engine
+        self._owns_engine = owns_engine
+        self._settings = settings
+        self._catalog = Catalog(ledger_id)
+        self._stale = True
+        self._connections: dict[bool, Connection] = {}
+
+    @classmethod
+    def open(cls, url: str | None = None, *, ledger: str = "default",
+             timezone: str | None = None, create: bool = True,
+             upgrade: bool = True) -> Ledger:
+        """Open (and by default create) a ledger in the database at `url`.
+
+        Args:
+            url: database URL; None resolves ``LEDGERCORE_DATABASE_URL`` or the default
+                ``sqlite:///ledgercore.db``.
+            ledger: the ledger's name, unique in the database.
+            timezone: IANA timezone for date bounds; None keeps the stored one (UTC for a
+                new ledger). A different zone than the stored one is a `conflict`.
+            create: create the ledger when missing (else raise UnknownLedger).
+            upgrade: migrate the schema to the newest revision first (else raise
+                SchemaOutOfDate when it is behind).
+        """
+        engine = create_engine(resolve_database_url(url))
+        try:
+            with engine.connect() as connection:
+                at = migrate.current_revision(connection)
+            if at != migrate.head():
+                if not upgrade:
+                    raise SchemaOutOfDate(f"database schema is at {at}, ledgercore needs "
+                                          f"{migrate.head()}: run `ledgercore db upgrade`",
+                                          revision=at)
+                migrate.upgrade_engine(engine)
+            ledger_id, settings = _ledger_row(engine, ledger, timezone, create)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine, ledger_id, settings)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        for connection in self._connections.values():
+            connection.close()
+        self._connections.clear()
+        if self._owns_engine:
+            self._engine.dispose()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.close()
+
+    # -- settings ---------------------------------------------------------------------
+
+    @property
+    def settings(self) -> LedgerSettings:
+        return self._settings
+
+    def set_activation(self, activation_at: datetime | None) -> None:
+        """Set (or clear) the instant the books start counting from."""
+        stored = None if activation_at is None else to_micros(activation_at)
+        self._write(lambda c: c.execute(update(ledgers).where(
+            ledgers.c.id == self._catalog.ledger_id).values(activation_at=stored)))
+        self._settings = LedgerSettings(self._settings.name, self._settings.timezone,
+                                        None if stored is None else from_micros(stored))
+
+    def period(self, start: Bound = None, end: Bound = None, *,
+               end_semantics: EndSemantics = EndSemantics.EXCLUSIVE) -> Period:
+        """A `Period` whose date bounds are days in this ledger's timezone."""
+        return Period.of(start, end, end_semantics=end_semantics, tz=self._settings.tzinfo)
+
+    # -- chart ------------------------------------------------------------------------
+
+    def define_accounts(self, accounts: Iterable[Account]) -> int:
+        """Add accounts (parents may come in the same call). Idempotent.
+
+        Returns:
+            How many accounts were new.
+
+        Raises:
+            Conflict: an id is already defined with different content.
+            InvalidAccount / UnknownAccount: the chart would not be a valid forest.
+        """
+        wanted = tuple(accounts)
+        return self._write(lambda c: self._catalog.define_accounts(c, wanted))
+
+    def chart(self) -> ChartOfAccounts:
+        """The chart of accounts."""
+        return self._read(lambda c: self._catalog.chart)
+
+    # -- posting ----------------------------------------------------------------------
+
+    def post(self, entries: Iterable[JournalEntry]) -> PostResult:
+        """Post a batch of entries atomically and idempotently.
+
+        Raises:
+            LedgerError: `unknown_account`, `invalid_commodity`, `conflict` or
+                `already_reversed`, with the batch path (``$[3].line_items[0].account``)
+                and every problem of the batch in the `problems` detail; nothing written.
+        """
+        batch = tuple(entries)
+        return self._write(lambda c: post(c, self._catalog, batch))
+
+    def reverse(self, entry_id: str, reversal_id: str,
+                entry_at: datetime | None = None) -> JournalEntry:
+        """Post the reversal of a posted entry and link both ways.
+
+        Args:
+            entry_id: the entry to reverse.
+            reversal_id: the new entry's id.
+            entry_at: when the reversal is effective (default: the original's time).
+
+        Returns:
+            The reversal entry as posted.
+
+        Raises:
+            UnknownEntry: no such entry. AlreadyReversed: it already has a reversal.
+        """
+        def work(connection: Connection) -> JournalEntry:
+            original = journal.get_entry(connection, self._catalog, entry_id)
+            if original.reversal_id is not None:
+                raise AlreadyReversed(f"entry {entry_id} is already reversed by "
+                                      f"{original.reversal_id}", entry_id=entry_id)
+            _, reversal = original.reverse(reversal_id, entry_at=entry_at,
+                                           created_at=datetime.now(UTC))
+            post(connection, self._catalog, [reversal])
+            return reversal
+
+        return self._write(work)
+
+    # -- reading ----------------------------------------------------------------------
+
+    def get_entry(self, entry_id: str) -> JournalEntry:
+        """The posted entry with this id. Raises UnknownEntry."""
+        return self._read(lambda c: journal.get_entry(c, self._catalog, entry_id))
+
+    def entries(self, period: Period = ALL_TIME, entry_filter: EntryFilter = ALL_ENTRIES,
+                account_id: str | None = None, after: str | None = None,
+                limit: int = 100) -> Page:
+        """A page of entries in statement order; pass `next_cursor` as `after` for more."""
+        return self._read(lambda c: journal.list_entries(
+            c, self._catalog, period, entry_filter, account_id, after, limit))
+
+    def balances(self, period: Period = ALL_TIME, entry_filter: EntryFilter = ALL_ENTRIES,
+                 accounts: Iterable[str] | None = None,
+                 basis: ReportingBasis = ReportingBasis.ACCRUAL) -> Balances:
+        """Each account's own balance per commodity (as `ledgercore.domain.balances`)."""
+        _accrual_only(basis)
+        wanted = None if accounts is None else tuple(accounts)
+        return self._read(lambda c: reports.balances(c, self._catalog, period, entry_filter,
+                                                     wanted))
+
+    def rolled_balances(self, period: Period = ALL_TIME,
+                        entry_filter: EntryFilter = ALL_ENTRIES,
+                        basis: ReportingBasis = ReportingBasis.ACCRUAL,
+                        ) -> dict[str, RolledBalance]:
+        """Every account's own and rolled-up balances (as `ledgercore.domain.roll_up`)."""
+        _accrual_only(basis)
+        return self._read(lambda c: roll_up(self._catalog.chart, reports.balances(
+            c, self._catalog, period, entry_filter)))
+
+    def statement(self, account_id: str, period: Period = ALL_TIME,
+                  entry_filter: EntryFilter = ALL_ENTRIES) -> Statement:
+        """One account's running-balance statement (as `ledgercore.domain.statement`)."""
+        def work(connection: Connection) -> Statement:
+            if account_id not in self._catalog.chart:
+                self._catalog.load(connection)
+            return reports.statement(connection, self._catalog, account_id, period,
+                                     entry_filter)
+
+        return self._read(work)
+
+    def trial_balance(self, period: Period = ALL_TIME,
+                      entry_filter: EntryFilter = ALL_ENTRIES) -> TrialBalance:
+        """Ending balances in debit / credit columns (as the domain's)."""
+        return self._read(lambda c: reports.trial_balance(self._catalog, reports.balances(
+            c, self._catalog, period, entry_filter)))
+
+    def rebuild_period_totals(self) -> None:
+        """Recompute the period totals from the line items (they never need it)."""
+        self._write(lambda c: totals.rebuild(c, self._catalog.ledger_id))
+
+    # -- units of work ----------------------------------------------------------------
+
+    def _write(self, work: Callable[[Connection], T]) -> T:
+        for attempt in range(_ATTEMPTS):
+            try:
+                with self._transaction(write=True) as connection:
+                    return work(connection)
+            except (IntegrityError, OperationalError) as exc:
+                if attempt + 1 == _ATTEMPTS or not _retryable(exc):
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _read(self, work: Callable[[Connection], T]) -> T:
+        with self._transaction(write=False) as connection:
+            return work(connection)
+
+    @contextmanager
+    def _transaction(self, *, write: bool) -> Iterator[Connection]:
+        connection = self._connection(write)
+        try:
+            with connection.begin():
+                if self._stale:
+                    self._catalog.load(connection)
+                    self._stale = False
+                yield connection
+        except BaseException as exc:
+            self._stale = True  # the cache may hold keys of rolled-back rows
+            if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+                self._connections.pop(write).close()
+            raise
+
+    def _connection(self, write: bool) -> Connection:
+        # One connection per role, kept open: a pool checkout per call would cost more
+        # than the statements of a one-entry post.
+        connection = self._connections.get(write)
+        if connection is None or connection.closed:
+            options: dict[str, object] = {WRITE_OPTION: write}
+            if not write and self._engine.dialect.name == "postgresql":
+                options["isolation_level"] = "REPEATABLE READ"  # one snapshot per report
+            connection = self._engine.connect().execution_options(**options)
+            self._connections[write] = connection
+        return connection
+
+
+def _accrual_only(basis: ReportingBasis) -> None:
+    if basis is not ReportingBasis.ACCRUAL:
+        raise UnsupportedBasis(f"the store computes {basis.value} balances not yet; "
+                               f"use ReportingBasis.ACCRUAL", basis=basis.value)
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    """A lost race: a concurrent writer took the same unique key, or a deadlock."""
+    code = getattr(exc.orig, "sqlstate", None)
+    return code in ("23505", "40P01", "40001")
+
+
+def _ledger_row(engine: Engine, name: str, timezone: str | None,
+                create: bool) -> tuple[int, LedgerSettings]:
+    if timezone is not None:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InvalidDate(f"{timezone!r} is not an IANA timezone", path="$.timezone",
+                              value=timezone) from None
+    with engine.connect().execution_options(**{WRITE_OPTION: True}) as connection, \
+            connection.begin():
+        row = connection.execute(select(ledgers).where(ledgers.c.name == name)).first()
+        if row is None:
+            if not create:
+                raise UnknownLedger(f"no ledger named {name!r} in this database",
+                                    ledger=name)
+            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+            connection.execute(dialect.insert(ledgers).values(
+                name=name, timezone=timezone or "UTC").on_conflict_do_nothing())
+            row = connection.execute(select(ledgers).where(ledgers.c.name == name)).one()
+    if timezone is not None and row.timezone != timezone:
+        raise Conflict(f"ledger {name!r} keeps dates in {row.timezone}, not {timezone}",
+                       ledger=name, path="$.timezone")
+    activation = None if row.activation_at is None else from_micros(row.activation_at)
+    return row.id, LedgerSettings(row.name, row.timezone, activation)
+

@@ -1,0 +1,94 @@
+"""Schema migrations: the only way the ledger's tables come into being.
+
+The Alembic scripts live in ``migrations/`` beside the package; this module drives them
+programmatically, so ``ledgercore db upgrade`` works from any directory and an app can
+migrate on open. Each run holds the database's write lock (SQLite ``BEGIN IMMEDIATE``,
+a PostgreSQL transaction-scoped advisory lock), so processes that open the same fresh
+database at once migrate it exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
+
+from ledgercore.config import WRITE_OPTION, create_engine, normalize_url, resolve_database_url
+
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+# An arbitrary constant naming ledgercore's migration lock among PostgreSQL advisory locks.
+_ADVISORY_LOCK_KEY = 0x1ED6E5C0
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """An Alembic configuration pointing at ledgercore's migration scripts."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option(
+        "sqlalchemy.url",
+        normalize_url(resolve_database_url(url)).render_as_string(hide_password=False)
+        .replace("%", "%%"))
+    return config
+
+
+def head() -> str:
+    """The newest revision the scripts define."""
+    revision = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert revision is not None
+    return revision
+
+
+def upgrade(url: str | None = None, revision: str = "head") -> None:
+    """Migrate the database at `url` up to `revision` (default: the newest)."""
+    _run(url, lambda config: command.upgrade(config, revision))
+
+
+def downgrade(url: str | None, revision: str) -> None:
+    """Migrate the database at `url` down to `revision` (``"base"`` drops everything)."""
+    _run(url, lambda config: command.downgrade(config, revision))
+
+
+def current(url: str | None = None) -> str | None:
+    """The revision the database at `url` is at, or None when it was never migrated."""
+    engine = create_engine(resolve_database_url(url))
+    try:
+        with engine.connect() as connection:
+            return current_revision(connection)
+    finally:
+        engine.dispose()
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The revision of the database behind an open connection."""
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade_engine(engine: Engine, revision: str = "head") -> None:
+    """Migrate the database behind `engine` (used by `Ledger.open`)."""
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    _migrate(engine, config, lambda cfg: command.upgrade(cfg, revision))
+
+
+def _run(url: str | None, action: Callable[[Config], None]) -> None:
+    config = alembic_config(url)
+    engine = create_engine(resolve_database_url(url))
+    try:
+        _migrate(engine, config, action)
+    finally:
+        engine.dispose()
+
+
+def _migrate(engine: Engine, config: Config, action: Callable[[Config], None]) -> None:
+    with engine.connect().execution_options(**{WRITE_OPTION: True}) as connection, \
+            connection.begin():
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                               {"key": _ADVISORY_LOCK_KEY})
+        config.attributes["connection"] = connection
+        action(config)
