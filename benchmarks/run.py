@@ -99,6 +99,7 @@ class Run:
 
     def main(self) -> int:
         started = time.perf_counter()
+        self.load_start = os.getloadavg()[0]
         self.log(f"generating (or reusing) the {self.size:,}-entry ledger, seed "
                  f"{self.args.seed} ...")
         self.ds = generate.generate(self.size, self.args.seed)
@@ -120,6 +121,8 @@ class Run:
               f"240 accounts, seed {self.args.seed}; report range [{REPORT_START}, "
               f"{REPORT_END}); medians of {self.args.runs} runs")
         print(f"machine: {machine()}")
+        print(f"load average (1 min) at start / end: {self.load_start:.1f} / "
+              f"{os.getloadavg()[0]:.1f} (other work on the machine inflates every figure)")
         print(f"command: python benchmarks/run.py {' '.join(sys.argv[1:])}")
         print()
         print(self.table.render())
