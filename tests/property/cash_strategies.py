@@ -91,7 +91,9 @@ def _amount(draw: st.DrawFn, small: bool) -> int:
 @st.composite
 def _legs(draw: st.DrawFn, kind: str, small: bool) -> list[Leg]:
     """The lines of one business event, balanced by construction."""
-    amt = lambda: _amount(draw, small)  # noqa: E731 - a short local generator
+    def amt() -> int:
+        return _amount(draw, small)
+
     if kind == "invoice":
         legs: list[Leg] = [(a, CR, amt()) for a in
                            draw(st.lists(st.sampled_from(REVENUES), min_size=1, max_size=3))]
@@ -125,8 +127,8 @@ def _legs(draw: st.DrawFn, kind: str, small: bool) -> list[Leg]:
               "netting": ("ap", "ar"), "deposit": ("bank", "unearned"),
               "earn": ("unearned", "service")}
     if kind in simple:
-        debit, credit_account = simple[kind]
-        return [(debit, DR, x), (credit_account, CR, x)]
+        debit_account, credit_account = simple[kind]
+        return [(debit_account, DR, x), (credit_account, CR, x)]
     y, z = amt(), amt()
     if draw(st.booleans()):  # a receipt that also pays a bill and books a cash sale
         return [("bank", DR, x + z), ("ar", CR, x), ("product", CR, z), ("ap", DR, y),
