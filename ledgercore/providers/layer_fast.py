@@ -78,10 +78,15 @@ class FastEntries:
         if type(raw) is not dict:
             return None
         get = raw.get
+        ident, stable, kind, subtype = (get("id"), get("stable_name"), get("account_type"),
+                                        get("account_subtype"))
         try:
-            key = (_flat(get("id")), get("name"), get("account_number"),
-                   _flat(get("stable_name")), get("normality"), _flat(get("account_type")),
-                   _flat(get("account_subtype")))
+            # _flat inlined: this runs for every line item of a million-entry file
+            key = (ident if type(ident) is not dict else tuple(ident.items()),
+                   get("name"), get("account_number"),
+                   stable if type(stable) is not dict else tuple(stable.items()),
+                   get("normality"), kind if type(kind) is not dict else tuple(kind.items()),
+                   subtype if type(subtype) is not dict else tuple(subtype.items()))
             known = self.book.seen.get(key)
         except TypeError:  # an unhashable value somewhere: let the model path judge
             return None
@@ -128,13 +133,14 @@ class FastEntries:
         raw_lines = get("line_items")
         if type(raw_lines) is not list:
             return None
+        cache = self.instants
         lines = []
         for raw_line in raw_lines:
             if type(raw_line) is not dict:
                 return None
             line_get = raw_line.get
-            amount = line_get("amount")
-            direction = _DIRECTIONS.get(line_get("direction"))  # type: ignore[arg-type]
+            amount, side = line_get("amount"), line_get("direction")
+            direction = _DIRECTIONS.get(side) if type(side) is str else None
             if type(amount) is not int or amount <= 0 or direction is None:
                 return None
             for name in _LINE_TEXT_FIELDS:
@@ -142,11 +148,12 @@ class FastEntries:
                 if value is not None and type(value) is not str:
                     return None
             line_at, line_created = line_get("entry_at"), line_get("createdAt")
-            if line_at is not None and self.instant(line_at) is None:
+            if line_at is not None and not (type(line_at) is str and line_at in cache) \
+                    and self.instant(line_at) is None:
                 return None
             if line_created is not None:
-                created = self.instant(line_created)
-                if created is None:
+                created = cache.get(line_created) if type(line_created) is str else None
+                if created is None and (created := self.instant(line_created)) is None:
                     return None
                 if created_at is None:
                     created_at = created

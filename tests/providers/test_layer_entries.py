@@ -136,12 +136,23 @@ def test_an_amount_that_is_not_an_integer_is_refused(amount: Any) -> None:
     assert error.path == "$.data[0].line_items[0].amount"
 
 
-def test_an_unknown_direction_is_refused() -> None:
+@pytest.mark.parametrize("direction", ["SIDEWAYS", "debit", None, [], {"x": 1}, 1])
+def test_an_unknown_direction_is_refused(direction: Any) -> None:
     document = {"data": [entry(0)]}
-    document["data"][0]["line_items"][0]["direction"] = "SIDEWAYS"
+    document["data"][0]["line_items"][0]["direction"] = direction
     error = refused(document)
-    assert error.code == "invalid_entry"
+    assert error.code in {"invalid_entry"}
     assert error.path == "$.data[0].line_items[0].direction"
+
+
+@pytest.mark.parametrize(("field", "value"), [("entry_at", []), ("createdAt", {}),
+                                              ("account", []), ("id", 7), ("amount", {})])
+def test_unhashable_or_mistyped_line_fields_are_refused(field: str, value: Any) -> None:
+    document = {"data": [entry(0)]}
+    document["data"][0]["line_items"][1][field] = value
+    error = refused(document)
+    assert error.path is not None
+    assert error.path.startswith(f"$.data[0].line_items[1].{field}")
 
 
 @pytest.mark.parametrize("value", ["2024-02-30T00:00:00Z", "2024-13-01T00:00:00Z",
