@@ -6,8 +6,8 @@ SQLite file or a PostgreSQL database and speaks only in domain values.
 
 from ledgercore.store.errors import SchemaOutOfDate, UnknownLedger, UnsupportedBasis
 from ledgercore.store.journal import Page
-from ledgercore.store.ledger import Ledger, LedgerSettings
+from ledgercore.store.ledger import Ledger, LedgerSettings, LoadResult
 from ledgercore.store.posting import PostResult
 
-__all__ = ["Ledger", "LedgerSettings", "Page", "PostResult", "SchemaOutOfDate", "UnknownLedger",
-           "UnsupportedBasis"]
+__all__ = ["Ledger", "LedgerSettings", "LoadResult", "Page", "PostResult", "SchemaOutOfDate",
+           "UnknownLedger", "UnsupportedBasis"]

@@ -38,11 +38,12 @@ from ledgercore.domain.balances import (
     roll_up,
 )
 from ledgercore.domain.entries import JournalEntry
-from ledgercore.domain.errors import AlreadyReversed, Conflict, InvalidDate
+from ledgercore.domain.errors import AlreadyReversed, Conflict, InvalidDate, LedgerError
+from ledgercore.domain.money import Commodity
 from ledgercore.domain.periods import Bound, EndSemantics, Period
-from ledgercore.store import journal, migrate, reports, totals
+from ledgercore.store import cash_basis, journal, migrate, reports, totals
 from ledgercore.store.catalog import Catalog
-from ledgercore.store.errors import SchemaOutOfDate, UnknownLedger, UnsupportedBasis
+from ledgercore.store.errors import SchemaOutOfDate, UnknownLedger
 from ledgercore.store.instants import from_micros, to_micros
 from ledgercore.store.journal import Page
 from ledgercore.store.posting import PostResult, post
@@ -64,6 +65,15 @@ class LedgerSettings:
     @property
     def tzinfo(self) -> tzinfo:
         return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    """What a `load` did: new accounts, entries written, entries already posted as given."""
+
+    accounts: int
+    posted: int
+    unchanged: int
 
 
 class Ledger:
@@ -176,6 +186,32 @@ class Ledger:
         batch = tuple(entries)
         return self._write(lambda c: post(c, self._catalog, batch))
 
+    def load(self, batches: Iterable[tuple[Iterable[Account], Iterable[JournalEntry]]],
+             ) -> LoadResult:
+        """Define accounts and post entries from a stream of batches, all or nothing.
+
+        For importers: one transaction for the whole stream, so a bad entry anywhere
+        leaves the ledger as it was, while only one batch is in memory at a time.
+
+        Raises:
+            LedgerError: as `define_accounts` and `post`; the error's `batch` detail is
+                the index of the failing batch, its `path` is within that batch.
+        """
+        def work(connection: Connection) -> LoadResult:
+            accounts = posted = unchanged = 0
+            for index, (chart_part, entries) in enumerate(batches):
+                try:
+                    accounts += self._catalog.define_accounts(connection, chart_part)
+                    done = post(connection, self._catalog, tuple(entries))
+                except LedgerError as error:
+                    error.details = {**error.details, "batch": index}
+                    raise
+                posted += len(done.posted)
+                unchanged += len(done.unchanged)
+            return LoadResult(accounts, posted, unchanged)
+
+        return self._write(work)
+
     def reverse(self, entry_id: str, reversal_id: str,
                 entry_at: datetime | None = None) -> JournalEntry:
         """Post the reversal of a posted entry and link both ways.
@@ -211,8 +247,14 @@ class Ledger:
 
     def entries(self, period: Period = ALL_TIME, entry_filter: EntryFilter = ALL_ENTRIES,
                 account_id: str | None = None, after: str | None = None,
-                limit: int = 100) -> Page:
-        """A page of entries in statement order; pass `next_cursor` as `after` for more."""
+                limit: int = 100, basis: ReportingBasis = ReportingBasis.ACCRUAL) -> Page:
+        """A page of entries in statement order; pass `next_cursor` as `after` for more.
+
+        Under ``basis=CASH`` the entries are the cash view's (`ledgercore.domain.cash`).
+        """
+        if basis is ReportingBasis.CASH:
+            return self._read(lambda c: cash_basis.cash_entries(
+                c, self._catalog, period, entry_filter, account_id, after, limit))
         return self._read(lambda c: journal.list_entries(
             c, self._catalog, period, entry_filter, account_id, after, limit))
 
@@ -220,8 +262,10 @@ class Ledger:
                  accounts: Iterable[str] | None = None,
                  basis: ReportingBasis = ReportingBasis.ACCRUAL) -> Balances:
         """Each account's own balance per commodity (as `ledgercore.domain.balances`)."""
-        _accrual_only(basis)
         wanted = None if accounts is None else tuple(accounts)
+        if basis is ReportingBasis.CASH:
+            return self._read(lambda c: cash_basis.cash_balances(c, self._catalog, period,
+                                                                 entry_filter, wanted))
         return self._read(lambda c: reports.balances(c, self._catalog, period, entry_filter,
                                                      wanted))
 
@@ -230,26 +274,35 @@ class Ledger:
                         basis: ReportingBasis = ReportingBasis.ACCRUAL,
                         ) -> dict[str, RolledBalance]:
         """Every account's own and rolled-up balances (as `ledgercore.domain.roll_up`)."""
-        _accrual_only(basis)
-        return self._read(lambda c: roll_up(self._catalog.chart, reports.balances(
-            c, self._catalog, period, entry_filter)))
+        own = self.balances(period, entry_filter, basis=basis)
+        return roll_up(self._catalog.chart, own)
 
     def statement(self, account_id: str, period: Period = ALL_TIME,
-                  entry_filter: EntryFilter = ALL_ENTRIES) -> Statement:
+                  entry_filter: EntryFilter = ALL_ENTRIES,
+                  basis: ReportingBasis = ReportingBasis.ACCRUAL) -> Statement:
         """One account's running-balance statement (as `ledgercore.domain.statement`)."""
         def work(connection: Connection) -> Statement:
             if account_id not in self._catalog.chart:
                 self._catalog.load(connection)
+            if basis is ReportingBasis.CASH:
+                return cash_basis.cash_statement(connection, self._catalog, account_id,
+                                                 period, entry_filter)
             return reports.statement(connection, self._catalog, account_id, period,
                                      entry_filter)
 
         return self._read(work)
 
     def trial_balance(self, period: Period = ALL_TIME,
-                      entry_filter: EntryFilter = ALL_ENTRIES) -> TrialBalance:
+                      entry_filter: EntryFilter = ALL_ENTRIES,
+                      basis: ReportingBasis = ReportingBasis.ACCRUAL) -> TrialBalance:
         """Ending balances in debit / credit columns (as the domain's)."""
-        return self._read(lambda c: reports.trial_balance(self._catalog, reports.balances(
-            c, self._catalog, period, entry_filter)))
+        own = self.balances(period, entry_filter, basis=basis)
+        return reports.trial_balance(self._catalog, own)
+
+    def commodities(self) -> tuple[Commodity, ...]:
+        """The commodities this ledger has seen, by code."""
+        return self._read(lambda c: tuple(sorted(self._catalog.commodity.values(),
+                                                 key=lambda x: x.code)))
 
     def rebuild_period_totals(self) -> None:
         """Recompute the period totals from the line items (they never need it)."""
@@ -297,12 +350,6 @@ class Ledger:
             connection = self._engine.connect().execution_options(**options)
             self._connections[write] = connection
         return connection
-
-
-def _accrual_only(basis: ReportingBasis) -> None:
-    if basis is not ReportingBasis.ACCRUAL:
-        raise UnsupportedBasis(f"the store computes {basis.value} balances not yet; "
-                               f"use ReportingBasis.ACCRUAL", basis=basis.value)
 
 
 def _retryable(exc: DBAPIError) -> bool:

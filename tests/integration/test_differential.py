@@ -10,14 +10,16 @@ from hypothesis import strategies as st
 
 from ledgercore.domain import (
     ALL_ENTRIES,
+    Balances,
+    EntryFilter,
+    Period,
     balances,
     roll_up,
     statement,
     statement_order,
     trial_balance,
 )
-from ledgercore.store import Ledger
-from ledgercore.store import reports
+from ledgercore.store import Ledger, reports
 from tests.integration.conftest import unique_name
 from tests.integration.ledgers import GeneratedLedger, entry_filters, ledgers, periods
 
@@ -51,6 +53,13 @@ def test_balances_equal_domain(database_url: str, generated: GeneratedLedger,
                 chart, generated.entries, period, entry_filter, accounts=some)
 
 
+def _own(book: Ledger, period: Period, entry_filter: EntryFilter, *,
+         use_totals: bool) -> Balances:
+    # The facade picks period totals whenever it can; force each path explicitly.
+    return book._read(lambda c: reports.balances(c, book._catalog, period, entry_filter,
+                                                 use_totals=use_totals))
+
+
 @given(generated=ledgers(), data=st.data())
 def test_period_totals_equal_raw_sums(database_url: str, generated: GeneratedLedger,
                                       data: st.DataObject) -> None:
@@ -58,11 +67,8 @@ def test_period_totals_equal_raw_sums(database_url: str, generated: GeneratedLed
         for _ in range(4):
             period = data.draw(periods())
             entry_filter = data.draw(entry_filters())
-            via_totals = book._read(lambda c: reports.balances(
-                c, book._catalog, period, entry_filter, use_totals=True))
-            via_lines = book._read(lambda c: reports.balances(
-                c, book._catalog, period, entry_filter, use_totals=False))
-            assert via_totals == via_lines
+            assert _own(book, period, entry_filter, use_totals=True) == _own(
+                book, period, entry_filter, use_totals=False)
         period = data.draw(periods())
         book.rebuild_period_totals()
         assert book.balances(period) == balances(book.chart(), generated.entries, period)
