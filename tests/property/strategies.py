@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
@@ -39,6 +40,8 @@ from ledgercore.domain import (
     LineItem,
     Period,
 )
+
+T = TypeVar("T")
 
 # ---------------------------------------------------------------------------------------
 # Commodities and amounts
@@ -118,6 +121,12 @@ def days() -> st.SearchStrategy[date]:
     return st.dates(FIRST_DAY, LAST_DAY)
 
 
+_KIND = st.integers(0, 3)
+_FOLD = st.integers(0, 1)
+_WALL_CLOCK = st.datetimes(datetime.combine(FIRST_DAY, time()),
+                           datetime.combine(LAST_DAY, time(23, 59, 59, 999999)))
+
+
 @st.composite
 def instants(draw: st.DrawFn) -> datetime:
     """A tz-aware instant in 2022-2025: arbitrary times, exact local midnights, DST folds.
@@ -125,16 +134,15 @@ def instants(draw: st.DrawFn) -> datetime:
     A few fixed anchor instants are drawn often so distinct entries share an `entry_at`
     and period bounds land exactly on entries.
     """
-    kind = draw(st.integers(0, 3))
+    kind = draw(_KIND)
     if kind == 0:
-        return draw(st.sampled_from(ANCHORS))
-    tz = draw(timezones())
+        return draw(_ANCHOR)
+    tz = draw(_TIMEZONE)
     if kind == 1:
-        return datetime.combine(draw(days()), time(), tzinfo=tz)
-    moment = draw(st.datetimes(datetime.combine(FIRST_DAY, time()),
-                               datetime.combine(LAST_DAY, time(23, 59, 59)),
-                               timezones=st.just(tz)))
-    return moment.replace(fold=draw(st.integers(0, 1)))
+        return datetime.combine(draw(_DAY), time(), tzinfo=tz)
+    # Attaching the zone to a wall-clock time (rather than drawing per zone) keeps this
+    # strategy cheap; the fold picks either side of a DST fall-back hour.
+    return draw(_WALL_CLOCK).replace(tzinfo=tz, fold=draw(_FOLD))
 
 
 ANCHORS: tuple[datetime, ...] = (
@@ -145,6 +153,9 @@ ANCHORS: tuple[datetime, ...] = (
     datetime(2024, 2, 29, 12, tzinfo=timezone(timedelta(hours=5, minutes=45))),
     datetime(2024, 6, 30, tzinfo=timezone(timedelta(hours=-7))),
 )
+_ANCHOR = st.sampled_from(ANCHORS)
+_TIMEZONE = timezones()
+_DAY = days()
 
 
 # ---------------------------------------------------------------------------------------
@@ -170,6 +181,29 @@ CONTRA_SUBTYPES: dict[AccountType, AccountSubtype] = {
 MAX_DEPTH = 3
 
 
+_INDEX = st.integers(0, 10**6)  # an index taken modulo a length: one cached strategy
+_QUARTER = st.integers(0, 3)
+_COIN = st.booleans()
+
+
+def choose(draw: st.DrawFn, options: Sequence[T]) -> T:
+    """One of `options`, drawn through a shared strategy (a fresh `sampled_from` per draw
+    costs a strategy validation each time, which dominated generation)."""
+    return options[draw(_INDEX) % len(options)]
+
+
+def shuffled(draw: st.DrawFn, items: Iterable[T]) -> list[T]:
+    """`items` rotated and perhaps reversed: varied order for two draws, where a full
+    shuffle costs a draw per item and generation time is the suite's budget."""
+    out = list(items)
+    if len(out) > 1:
+        turn = draw(_INDEX) % len(out)
+        out = out[turn:] + out[:turn]
+        if draw(_COIN):
+            out.reverse()
+    return out
+
+
 @st.composite
 def account_lists(draw: st.DrawFn, min_size: int = 6, max_size: int = 14) -> list[Account]:
     """Accounts forming a forest up to three levels deep, in shuffled order.
@@ -178,33 +212,40 @@ def account_lists(draw: st.DrawFn, min_size: int = 6, max_size: int = 14) -> lis
     contra account (explicit opposite normality) about one time in four. Some accounts
     carry a unique stable name and an account number.
     """
-    size = draw(st.integers(max(min_size, len(AccountType)), max_size))
+    types = list(AccountType)
+    size = draw(st.integers(max(min_size, len(types)), max_size))
+    # Each account's choices come from one drawn integer, digit by digit (a draw per
+    # choice made chart generation the bulk of the suite's time); 0 is the simplest:
+    # a root, default normality, no subtype, no stable name.
+    shapes = [draw(_INDEX) for _ in range(size)]
     specs: list[tuple[str, AccountType, str | None, int]] = []  # id, type, parent, depth
-    for index in range(size):
+    for index, shape in enumerate(shapes):
         account_id = f"acc-{index:02d}"
-        if index < len(AccountType):
-            specs.append((account_id, list(AccountType)[index], None, 1))
+        if index < len(types):
+            specs.append((account_id, types[index], None, 1))
             continue
         parents = [s for s in specs if s[3] < MAX_DEPTH]
-        parent = draw(st.one_of(st.none(), st.sampled_from(parents)))
-        if parent is None:
-            specs.append((account_id, draw(st.sampled_from(AccountType)), None, 1))
+        if shape % 3 == 0:
+            specs.append((account_id, types[shape // 3 % len(types)], None, 1))
         else:
+            parent = parents[shape // 3 % len(parents)]
             specs.append((account_id, parent[1], parent[0], parent[3] + 1))
     out = []
-    for account_id, type_, parent_id, _ in specs:
-        contra = parent_id is not None and draw(st.integers(0, 3)) == 0
-        normality = type_.default_normality.opposite if contra else draw(
-            st.sampled_from([None, type_.default_normality]))
+    for (account_id, type_, parent_id, _), shape in zip(specs, shapes, strict=True):
+        digits = shape // 100
+        contra = parent_id is not None and digits % 4 == 3
+        normality = (type_.default_normality.opposite if contra
+                     else (None, type_.default_normality)[digits // 4 % 2])
+        subtypes = (None, *SUBTYPES[type_])
         subtype = (CONTRA_SUBTYPES.get(type_) if contra
-                   else draw(st.one_of(st.none(), st.sampled_from(SUBTYPES[type_]))))
-        named = draw(st.booleans())
+                   else subtypes[digits // 8 % len(subtypes)])
+        named = digits // 64 % 2 == 1
         out.append(Account(
             id=account_id, name=f"{type_.value.title()} {account_id}", type=type_,
             subtype=subtype, normality=normality, parent_id=parent_id,
             stable_name=f"{type_.value.lower()}_{account_id}" if named else None,
             account_number=str(1000 + int(account_id[-2:])) if named else None))
-    return draw(st.permutations(out))
+    return shuffled(draw, out)
 
 
 def charts(min_size: int = 6, max_size: int = 14) -> st.SearchStrategy[ChartOfAccounts]:
@@ -228,82 +269,114 @@ VENDORS = ("ven-1", "ven-2")
 ENTRY_TYPES = ("MANUAL", "INVOICE", "PAYMENT", "BILL", "REFUND")
 
 
+TAG_PAIRS = tuple((k, v) for k in TAG_KEYS for v in TAG_VALUES)
+PARTIES: tuple[Counterparty | None, ...] = (
+    None, None, *(Counterparty(CounterpartyKind.CUSTOMER, c) for c in CUSTOMERS),
+    *(Counterparty(CounterpartyKind.VENDOR, v) for v in VENDORS))
+DESCRIPTIONS = (None, "", "Invoice 1042", "Rent, March", "Café ☕ — 10 %")
+
+
+def _tags_from_mask(mask: int) -> dict[str, frozenset[str]]:
+    chosen = [pair for bit, pair in enumerate(TAG_PAIRS) if mask >> bit & 1]
+    return {k: frozenset(v for kk, v in chosen if kk == k) for k, _ in chosen}
+
+
+# One integer is a subset of the nine (key, value) pairs: one draw instead of a dozen,
+# and it shrinks towards no tags.
+_TAGS = st.integers(0, 2 ** len(TAG_PAIRS) - 1).map(_tags_from_mask)
+_COUNTERPARTIES = st.sampled_from(PARTIES)
+
+
 def tags() -> st.SearchStrategy[dict[str, frozenset[str]]]:
     """Tags as key -> values, from a small alphabet so filters hit often."""
-    return st.dictionaries(st.sampled_from(TAG_KEYS),
-                           st.frozensets(st.sampled_from(TAG_VALUES), min_size=1, max_size=2),
-                           max_size=2)
+    return _TAGS
 
 
 def counterparties() -> st.SearchStrategy[Counterparty | None]:
-    return st.one_of(
-        st.none(),
-        st.builds(Counterparty, st.just(CounterpartyKind.CUSTOMER), st.sampled_from(CUSTOMERS)),
-        st.builds(Counterparty, st.just(CounterpartyKind.VENDOR), st.sampled_from(VENDORS)))
+    """No counterparty, a customer or a vendor."""
+    return _COUNTERPARTIES
 
 
-@st.composite
+_AMOUNT = amounts()
+_WEIGHT = st.integers(1, 1000)
+_LINES_ONE_COMMODITY = st.integers(2, 4)
+_ONE_OR_TWO_COMMODITIES = st.lists(ledger_commodities(), min_size=1, max_size=2,
+                                   unique_by=lambda c: c.code)
+_LAG = st.one_of(st.none(), st.timedeltas(timedelta(0), timedelta(days=40)))
+_UUID = st.uuids().map(str)
+
+
 def balanced_legs(draw: st.DrawFn, size: int) -> list[tuple[Direction, int]]:
-    """`size` >= 2 (direction, amount) legs whose debits equal their credits."""
-    debits = draw(st.integers(1, size - 1))
+    """`size` >= 2 (direction, amount) legs whose debits equal their credits.
+
+    Debit amounts are drawn; their total is split into the credits by drawn weights,
+    each credit at least 1.
+    """
+    debits = 1 + draw(_INDEX) % (size - 1)
     credits = size - debits
-    debit_amounts = draw(st.lists(amounts(), min_size=debits, max_size=debits))
+    debit_amounts = [draw(_AMOUNT) for _ in range(debits)]
     total = sum(debit_amounts)
     if total < credits:  # too small to split into `credits` positive parts
         debit_amounts[0] += credits
         total += credits
-    cuts = sorted(draw(st.lists(st.integers(1, total - 1), min_size=credits - 1,
-                                max_size=credits - 1, unique=True))) if credits > 1 else []
-    credit_amounts = [b - a for a, b in zip([0, *cuts], [*cuts, total], strict=True)]
+    weights = [draw(_WEIGHT) for _ in range(credits)]
+    credit_amounts = [1 + (total - credits) * w // sum(weights) for w in weights[:-1]]
+    credit_amounts.append(total - sum(credit_amounts))
     legs = [(Direction.DEBIT, a) for a in debit_amounts]
     legs += [(Direction.CREDIT, a) for a in credit_amounts]
-    return draw(st.permutations(legs))
+    return shuffled(draw, legs)
 
 
 @st.composite
 def journal_entries(draw: st.DrawFn, chart: ChartOfAccounts,
-                    entry_id: str | st.SearchStrategy[str] | None = None) -> JournalEntry:
+                    entry_id: str | None = None) -> JournalEntry:
     """A balanced entry over `chart`: 2-4 line items in 1 or 2 commodities.
 
-    One commodity takes 2-4 lines; two commodities take two lines each.
+    One commodity takes 2-4 lines; two commodities take two lines each. Without
+    `entry_id` the id is a random UUID.
     """
-    account_ids = [a.id for a in chart]
-    codes = draw(st.lists(ledger_commodities(), min_size=1, max_size=2,
-                          unique_by=lambda c: c.code))
+    return draw_entry(draw, [a.id for a in chart], entry_id)
+
+
+def draw_entry(draw: st.DrawFn, account_ids: Sequence[str],
+               entry_id: str | None = None) -> JournalEntry:
+    """The body of `journal_entries`, callable inside another composite strategy."""
+    codes = draw(_ONE_OR_TWO_COMMODITIES)
     lines: list[LineItem] = []
     for commodity in codes:
-        size = draw(st.integers(2, 4)) if len(codes) == 1 else 2
-        for direction, amount in draw(balanced_legs(size)):
-            line_id = draw(st.one_of(st.none(), st.just(f"li-{len(lines)}")))
-            lines.append(LineItem(draw(st.sampled_from(account_ids)), commodity, amount,
+        size = draw(_LINES_ONE_COMMODITY) if len(codes) == 1 else 2
+        for direction, amount in balanced_legs(draw, size):
+            # One draw picks the account (low digits) and whether the line has an id.
+            pick = draw(_INDEX)
+            line_id = f"li-{len(lines)}" if pick // len(account_ids) % 2 else None
+            lines.append(LineItem(account_ids[pick % len(account_ids)], commodity, amount,
                                   direction, line_id))
-    if entry_id is None:
-        entry_id = st.uuids().map(str)
     entry_at = draw(instants())
-    created_at = draw(st.one_of(st.none(), st.timedeltas(timedelta(0), timedelta(days=40))
-                                .map(lambda lag: (entry_at + lag).astimezone(UTC))))
+    lag = draw(_LAG)
     return JournalEntry(
-        id=entry_id if isinstance(entry_id, str) else draw(entry_id),
-        entry_at=entry_at, created_at=created_at, line_items=tuple(draw(st.permutations(lines))),
-        entry_type=draw(st.sampled_from(ENTRY_TYPES)),
-        description=draw(st.one_of(st.none(), st.text(max_size=12))),
-        counterparty=draw(counterparties()), tags=draw(tags()))
+        id=entry_id if entry_id is not None else draw(_UUID),
+        entry_at=entry_at,
+        created_at=None if lag is None else (entry_at + lag).astimezone(UTC),
+        line_items=tuple(shuffled(draw, lines)) if len(codes) > 1 else tuple(lines),
+        entry_type=choose(draw, ENTRY_TYPES), description=choose(draw, DESCRIPTIONS),
+        counterparty=draw(_COUNTERPARTIES), tags=draw(_TAGS))
 
 
 @st.composite
 def journals(draw: st.DrawFn, chart: ChartOfAccounts, min_size: int = 0,
-             max_size: int = 12) -> list[JournalEntry]:
+             max_size: int = 8) -> list[JournalEntry]:
     """A list of entries with unique ids over `chart`; some are reversed.
 
     A reversed entry appears linked to its reversal (`reversal_id`), and the reversal,
     effective at the same instant or later, links back (`reversal_of_id`).
     """
     size = draw(st.integers(min_size, max_size))
-    entries = [draw(journal_entries(chart, entry_id=f"je-{i:03d}")) for i in range(size)]
+    account_ids = [a.id for a in chart]
+    entries = [draw_entry(draw, account_ids, f"je-{i:03d}") for i in range(size)]
     out: list[JournalEntry] = []
     for entry in entries:
-        if draw(st.integers(0, 4)) == 0:
-            lag = draw(st.sampled_from([timedelta(0), timedelta(days=1), timedelta(days=90)]))
+        if draw(_QUARTER) == 0:
+            lag = choose(draw, [timedelta(0), timedelta(days=1), timedelta(days=90)])
             original, reversal = entry.reverse(f"{entry.id}-rev", entry_at=entry.entry_at + lag)
             out += [original, reversal]
         else:
@@ -313,7 +386,7 @@ def journals(draw: st.DrawFn, chart: ChartOfAccounts, min_size: int = 0,
 
 @st.composite
 def ledgers(draw: st.DrawFn, min_size: int = 0,
-            max_size: int = 12) -> tuple[ChartOfAccounts, list[JournalEntry]]:
+            max_size: int = 8) -> tuple[ChartOfAccounts, list[JournalEntry]]:
     """A chart and a journal posted to it."""
     chart = draw(charts())
     return chart, draw(journals(chart, min_size, max_size))
