@@ -49,7 +49,12 @@ class _Scanner:
         else:
             self.column += len(consumed)
         self.offset += self.pos
-        more = self.stream.read(self.chunk)
+        try:
+            more = self.stream.read(self.chunk)
+        except UnicodeDecodeError as exc:
+            where = f"{self.source}: " if self.source else ""
+            raise InvalidJson(f"{where}the file is not UTF-8 text ({exc.reason})", path="$",
+                              source=self.source) from None
         if not more:
             self.eof = True
         self.buf = self.buf[self.pos:] + more

@@ -77,14 +77,16 @@ def test_mutations_of_valid_payloads_are_imported_or_refused(index: int,
     import_or_refuse(IMPORTERS[index], mutate(VALID[index], data))
 
 
-@given(text=st.text(max_size=60) | st.sampled_from([
+@given(text=st.text(max_size=60) | st.binary(max_size=40).map(
+    lambda b: b'{"data": [' + b) | st.sampled_from([
     '{"data": [', '{"data": [{"id": "x"},]}', '{"data": [] "meta": {}}', '[', '{"data": {}}',
     '{"data": [1, 2', '{"data": [], "meta": {}} trailing', '\ufeff{"data": []}']))
 def test_random_text_is_read_or_refused_whole_and_streamed(tmp_path_factory: Any,
-                                                           text: str) -> None:
+                                                           text: str | bytes) -> None:
+    data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
     with contextlib.suppress(LedgerError):
-        import_layer_entries(parse_document(text.encode("utf-8", "surrogatepass")))
+        import_layer_entries(parse_document(data))
     path = tmp_path_factory.mktemp("fuzz") / "text.json"
-    path.write_bytes(text.encode("utf-8", "surrogatepass"))
+    path.write_bytes(data)
     with contextlib.suppress(LedgerError):
         list(iter_layer_entries(path, read_size=7))

@@ -108,6 +108,15 @@ def refused_json(text: str) -> LedgerError:
     return caught.value
 
 
+def test_a_file_that_is_not_utf8_is_invalid_json(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.json"
+    path.write_bytes(b'{"data": [\xff\xfe]}')
+    for read in (read_layer_entries, lambda p: list(iter_layer_entries(p))):
+        with pytest.raises(LedgerError) as caught:
+            read(path)
+        assert caught.value.code == "invalid_json"
+
+
 def test_an_unbalanced_entry_is_refused_at_its_path() -> None:
     document = {"data": [entry(0), entry(1)], "meta": {}}
     document["data"][1]["line_items"][0]["amount"] = 705001
