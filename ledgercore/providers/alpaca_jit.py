@@ -15,6 +15,8 @@ an entry id is ``alpaca-jit:<ledger id>:<system_date>:<n>``, n counting that led
 transactions on that day in payload order: stable across re-imports and across
 overlapping date ranges, since a range always holds whole days. A zero amount moves
 nothing and posts nothing. Dates are days in the ledger's timezone (UTC by default).
+A transaction's own ``account_id`` / ``account_no`` / ``account_name`` repeat the ledger
+(as in Alpaca's example) and are informational: the ledger object they sit in decides.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ from ledgercore.providers.batch import (
     ReportedTransaction,
 )
 from ledgercore.providers.documents import read_document
-from ledgercore.providers.errors import from_validation_error, refuse
+from ledgercore.providers.errors import from_validation_error, refuse, unwrap_single
 from ledgercore.providers.kinds import detect_kind, wrong_kind
 
 OPENING_ACCOUNT_ID = "alpaca:opening-balance"
@@ -78,6 +80,7 @@ def parse_alpaca_jit_balances(document: Any, *, source: str | None = None
     """
     if isinstance(document, tuple) and all(isinstance(x, JitLedgerBalances) for x in document):
         return document
+    single = isinstance(document, dict)
     document = as_array(document)
     if not isinstance(document, list) or (
             document and detect_kind(document) is not PayloadKind.ALPACA_JIT_BALANCES):
@@ -86,7 +89,8 @@ def parse_alpaca_jit_balances(document: Any, *, source: str | None = None
     try:
         return JitBalancesAdapter.validate_python(document)
     except ValidationError as exc:
-        raise refuse(from_validation_error(exc, source=source), source=source) from None
+        problems = from_validation_error(exc, source=source)
+        raise refuse(unwrap_single(problems, single), source=source) from None
 
 
 def ledger_account(ledger: JitLedgerBalances) -> Account:
@@ -142,6 +146,7 @@ def import_alpaca_jit_balances(document: Any, *, source: str | None = None,
         LedgerError: every problem collected, the first raised.
     """
     ledgers = parse_alpaca_jit_balances(document, source=source)
+    single = isinstance(document, dict)
     accounts: dict[str, Account] = {}
     entries: list[JournalEntry] = []
     openings: list[JournalEntry] = []
@@ -179,7 +184,7 @@ def import_alpaca_jit_balances(document: Any, *, source: str | None = None,
                                        starting, USD.parse(ledger.ending_balance),
                                        ledger.activity_amount, tuple(lines)))
     if problems:
-        raise refuse(problems, source=source)
+        raise refuse(unwrap_single(problems, single), source=source)
     return ImportBatch(PayloadKind.ALPACA_JIT_BALANCES, accounts=tuple(accounts.values()),
                        entries=tuple(entries), opening_entries=tuple(openings),
                        ledgers=tuple(reported), source=source)

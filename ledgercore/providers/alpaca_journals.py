@@ -51,7 +51,7 @@ from ledgercore.providers.alpaca_models import (
 )
 from ledgercore.providers.batch import ImportBatch, PayloadKind, SkippedJournal
 from ledgercore.providers.documents import read_document
-from ledgercore.providers.errors import from_validation_error, refuse
+from ledgercore.providers.errors import from_validation_error, refuse, unwrap_single
 from ledgercore.providers.kinds import detect_kind, wrong_kind
 
 Holdings = Mapping[str, Mapping[str, int]]
@@ -67,6 +67,7 @@ def parse_alpaca_journals(document: Any, *, source: str | None = None
     """
     if isinstance(document, tuple) and all(isinstance(x, AlpacaJournal) for x in document):
         return document
+    single = isinstance(document, dict)
     document = as_array(document)
     if not isinstance(document, list) or (
             document and detect_kind(document) is not PayloadKind.ALPACA_JOURNALS):
@@ -75,7 +76,8 @@ def parse_alpaca_journals(document: Any, *, source: str | None = None
     try:
         return JournalsAdapter.validate_python(document)
     except ValidationError as exc:
-        raise refuse(from_validation_error(exc, source=source), source=source) from None
+        problems = from_validation_error(exc, source=source)
+        raise refuse(unwrap_single(problems, single), source=source) from None
 
 
 def brokerage_account(account_id: str) -> Account:
@@ -100,6 +102,7 @@ def import_alpaca_journals(document: Any, *, source: str | None = None,
             a repeated id, ...), the first raised.
     """
     journals = parse_alpaca_journals(document, source=source)
+    single = isinstance(document, dict)
     known = {account: dict(held) for account, held in (known_balances or {}).items()}
     accounts: dict[str, Account] = {}
     posted: list[tuple[int, JournalEntry]] = []
@@ -131,7 +134,7 @@ def import_alpaca_journals(document: Any, *, source: str | None = None,
             problems.append(problem)
     if problems:
         problems.sort(key=lambda p: _index(p.path))
-        raise refuse(problems, source=source)
+        raise refuse(unwrap_single(problems, single), source=source)
     return ImportBatch(PayloadKind.ALPACA_JOURNALS, accounts=tuple(accounts.values()),
                        entries=tuple(entry for _, entry in sorted(posted, key=lambda x: x[0])),
                        skipped_journals=tuple(skipped), source=source)

@@ -105,10 +105,6 @@ class AlpacaJournal(BaseModel):
         return self.status == EXECUTED
 
 
-def _as_list(value: Any) -> Any:
-    return [value] if isinstance(value, dict) else value
-
-
 JitBalancesAdapter: TypeAdapter[tuple[JitLedgerBalances, ...]] = TypeAdapter(
     tuple[JitLedgerBalances, ...])
 JournalsAdapter: TypeAdapter[tuple[AlpacaJournal, ...]] = TypeAdapter(
@@ -117,4 +113,4 @@ JournalsAdapter: TypeAdapter[tuple[AlpacaJournal, ...]] = TypeAdapter(
 
 def as_array(value: Any) -> Any:
     """A single object read as a one-element array (both responses allow either)."""
-    return _as_list(value)
+    return [value] if isinstance(value, dict) else value

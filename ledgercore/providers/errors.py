@@ -112,6 +112,15 @@ def refuse(problems: Sequence[LedgerError], *, source: str | None = None) -> Led
     return first
 
 
+def unwrap_single(problems: Sequence[LedgerError], single: bool) -> Sequence[LedgerError]:
+    """Paths of a document that was one object read as ``[object]``: ``$[0].x`` -> ``$.x``."""
+    if single:
+        for problem in problems:
+            if problem.path is not None and problem.path.startswith("$[0]"):
+                problem.path = "$" + problem.path.removeprefix("$[0]")
+    return problems
+
+
 def located(error: LedgerError, prefix: str, source: str | None) -> LedgerError:
     """`error` re-rooted under `prefix` (a domain error raised on one payload element)."""
     error.at(prefix)

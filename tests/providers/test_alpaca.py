@@ -98,6 +98,15 @@ def test_a_single_ledger_object_is_accepted_and_ids_are_stable() -> None:
     assert import_alpaca_jit_balances(jit()[0]).entries == read_alpaca_jit_balances(JIT).entries
 
 
+def test_paths_in_a_single_object_document_have_no_array_index() -> None:
+    ledger = jit()[0]
+    ledger["transactions"][0]["amount"] = "0.001"
+    assert refused(import_alpaca_jit_balances, ledger).path == "$.transactions[0].amount"
+    journal = dict(executed_jnlc(), net_amount=None)
+    assert refused(import_alpaca_journals, journal).path == "$.net_amount"
+    assert refused(import_alpaca_journals, dict(executed_jnlc(), qty=[])).path == "$.qty"
+
+
 @pytest.mark.parametrize(("field", "value", "code"), [
     ("amount", "1.005", "invalid_amount"),
     ("amount", "1e3", "invalid_amount"),
