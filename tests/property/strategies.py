@@ -39,6 +39,7 @@ from ledgercore.domain import (
     JournalEntry,
     LineItem,
     Period,
+    normalize_tags,
 )
 
 T = TypeVar("T")
@@ -359,7 +360,7 @@ def draw_entry(draw: st.DrawFn, account_ids: Sequence[str],
         created_at=None if lag is None else (entry_at + lag).astimezone(UTC),
         line_items=tuple(shuffled(draw, lines)) if len(codes) > 1 else tuple(lines),
         entry_type=choose(draw, ENTRY_TYPES), description=choose(draw, DESCRIPTIONS),
-        counterparty=draw(_COUNTERPARTIES), tags=draw(_TAGS))
+        counterparty=draw(_COUNTERPARTIES), tags=normalize_tags(draw(_TAGS)))
 
 
 @st.composite

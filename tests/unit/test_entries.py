@@ -101,7 +101,7 @@ def test_an_unknown_account_is_refused_with_the_path_of_its_line() -> None:
 def test_naive_timestamps_are_invalid_date(field: str) -> None:
     entry = sale(debit("cash", 1), credit("sales", 1))
     with pytest.raises(LedgerError) as caught:
-        dataclasses.replace(entry, **{field: datetime(2024, 5, 1)})
+        dataclasses.replace(entry, **{field: datetime(2024, 5, 1)})  # type: ignore[arg-type]
     assert (caught.value.code, caught.value.path) == ("invalid_date", f"$.{field}")
 
 

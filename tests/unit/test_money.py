@@ -88,5 +88,5 @@ def test_commodity_validation() -> None:
     assert Commodity("AAPL", 9).format(1_500_000_000) == "1.5"
     for code, scale in (("", 2), ("US D", 2), ("USD", 10), ("USD", -1), ("USD", True)):
         with pytest.raises(LedgerError) as caught:
-            Commodity(code, scale)  # type: ignore[arg-type]
+            Commodity(code, scale)
         assert caught.value.code == "invalid_commodity"
