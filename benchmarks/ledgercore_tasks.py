@@ -95,7 +95,8 @@ def task_import(args: dict[str, Any]) -> dict[str, Any]:
     if not hasattr(ledger, "load"):
         raise Unavailable("ledgercore.store.Ledger.load (used by import_file) is missing")
     started = time.perf_counter()
-    import_chart(ledger, Path(args["chart"]))
+    if args.get("chart"):
+        import_chart(ledger, Path(args["chart"]))
     chart_seconds = time.perf_counter() - started
     started = time.perf_counter()
     outcome = import_entries(ledger, Path(args["entries"]))
