@@ -139,3 +139,16 @@ def test_string_fields_behave_exactly_like_the_enums(
     from_strings = Account("a", "A", type_.value, normality=normality.value)  # type: ignore[arg-type]
     assert from_strings == from_enums
     assert from_strings.effect(direction, amount) == from_enums.effect(direction, amount)
+
+
+@given(chart=charts(), data=st.data())
+def test_adding_a_child_keeps_the_chart_valid_and_extends_the_ancestry(
+        chart: ChartOfAccounts, data: st.DataObject) -> None:
+    parent = data.draw(st.sampled_from(list(chart)))
+    child = Account("new-child", "New child", parent.type, parent_id=parent.id)
+    grown = chart.with_accounts([child])
+    assert len(grown) == len(chart) + 1
+    assert grown.ancestors(child.id) == (parent.id, *chart.ancestors(parent.id))
+    for ancestor in grown.ancestors(child.id):
+        assert child.id in grown.descendants(ancestor)
+    assert "new-child" not in chart

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
@@ -198,3 +199,18 @@ def test_reversed_pairs_net_to_zero_in_any_period_that_holds_both(
                 or period.by_end(original.entry_at) != period.by_end(reversal.entry_at):
             unreversed += [original, reversal]
     assert add(balances(chart, entries, period)) == add(balances(chart, unreversed, period))
+
+
+@given(ledger=ledgers(), spec=period_specs())
+def test_commodities_never_mix(ledger: Ledger, spec: PeriodSpec) -> None:
+    chart, entries = ledger
+    period = spec.build()
+    full = nonzero(balances(chart, entries, period))
+    for code in {i.commodity.code for e in entries for i in e.line_items}:
+        # Each entry balances per commodity, so its lines in one commodity alone are an
+        # entry too: the figures in that commodity must not depend on the others.
+        projected = [dataclasses.replace(e, line_items=tuple(
+            i for i in e.line_items if i.commodity.code == code)) for e in entries
+            if any(i.commodity.code == code for i in e.line_items)]
+        alone = nonzero(balances(chart, projected, period))
+        assert alone == {k: v for k, v in full.items() if k[1] == code}

@@ -162,3 +162,14 @@ def test_tags_normalise_to_sorted_unique_pairs(raw: dict[str, frozenset[str]],
     assert normal == normalize_tags(doubled) == tuple(sorted(set(pairs)))
     assert normalize_tags(normal) == normal
     assert not [p for p, n in Counter(normal).items() if n > 1]
+
+
+@given(charted=charted_entries())
+def test_reversing_the_reversal_restores_the_original_movement(
+        charted: tuple[ChartOfAccounts, JournalEntry]) -> None:
+    chart, entry = charted
+    _, reversal = entry.reverse("rev-1")
+    reversal, again = reversal.reverse("rev-2")
+    assert reversal.reversal_id == "rev-2" and again.reversal_of_id == "rev-1"
+    assert own_effects(chart, [again]) == own_effects(chart, [entry])
+    assert own_effects(chart, [entry, reversal, again]) == own_effects(chart, [entry])

@@ -103,3 +103,14 @@ def test_open_and_empty_periods() -> None:
     empty = Period(moment, moment)
     assert not empty.contains(moment)
     assert empty.before_start(moment - timedelta(microseconds=1))
+
+
+def test_a_date_whose_midnight_does_not_exist_starts_when_the_day_does() -> None:
+    # Santiago springs forward at midnight: 2024-09-08 00:00 never happens locally, the
+    # day starts at 01:00 -03:00 (04:00 UTC) and is 23 hours long.
+    santiago = ZoneInfo("America/Santiago")
+    period = Period.of(date(2024, 9, 8), date(2024, 9, 8),
+                       end_semantics=EndSemantics.INCLUSIVE, tz=santiago)
+    assert period.start == datetime(2024, 9, 8, 4, tzinfo=UTC)
+    assert period.end == datetime(2024, 9, 9, 3, tzinfo=UTC)
+    assert not period.contains(datetime(2024, 9, 7, 23, 59, 59, tzinfo=santiago))
