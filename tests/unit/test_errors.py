@@ -35,8 +35,13 @@ def test_every_error_class_has_its_stable_code(name: str, code: str) -> None:
     assert cls("x").code == code
 
 
-def test_codes_are_unique() -> None:
-    assert len(set(EXPECTED_CODES.values())) == len(EXPECTED_CODES)
+def test_every_exported_error_is_listed_and_codes_are_unique() -> None:
+    exported = {name: getattr(domain, name) for name in domain.__all__
+                if isinstance(getattr(domain, name), type)
+                and issubclass(getattr(domain, name), LedgerError)}
+    assert exported.keys() == EXPECTED_CODES.keys()
+    codes = [cls.code for cls in exported.values()]
+    assert len(set(codes)) == len(codes)
 
 
 def test_details_read_as_attributes_and_unknown_ones_do_not_exist() -> None:
