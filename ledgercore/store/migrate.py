@@ -9,6 +9,7 @@ database at once migrate it exactly once.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -37,6 +38,7 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
+@functools.cache
 def head() -> str:
     """The newest revision the scripts define."""
     revision = ScriptDirectory.from_config(alembic_config()).get_current_head()

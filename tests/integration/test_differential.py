@@ -5,7 +5,7 @@ totals against the raw sums of line items (the speed-up must never change a figu
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledgercore.domain import (
@@ -24,6 +24,11 @@ from tests.integration.conftest import unique_name
 from tests.integration.ledgers import GeneratedLedger, entry_filters, ledgers, periods
 
 
+# Each example builds a ledger in a real database: fewer examples than the pure suites,
+# scaled up with the profile (HYPOTHESIS_PROFILE=thorough).
+modest = settings(settings.default, max_examples=max(15, settings.default.max_examples // 4))
+
+
 def _open(url: str, generated: GeneratedLedger) -> Ledger:
     book = Ledger.open(url, ledger=unique_name())
     book.define_accounts(generated.accounts)
@@ -35,6 +40,7 @@ def _open(url: str, generated: GeneratedLedger) -> Ledger:
     return book
 
 
+@modest
 @given(generated=ledgers(), data=st.data())
 def test_balances_equal_domain(database_url: str, generated: GeneratedLedger,
                                data: st.DataObject) -> None:
@@ -60,6 +66,7 @@ def _own(book: Ledger, period: Period, entry_filter: EntryFilter, *,
                                                  use_totals=use_totals))
 
 
+@modest
 @given(generated=ledgers(), data=st.data())
 def test_period_totals_equal_raw_sums(database_url: str, generated: GeneratedLedger,
                                       data: st.DataObject) -> None:
@@ -74,6 +81,7 @@ def test_period_totals_equal_raw_sums(database_url: str, generated: GeneratedLed
         assert book.balances(period) == balances(book.chart(), generated.entries, period)
 
 
+@modest
 @given(generated=ledgers(max_entries=15), data=st.data())
 def test_statements_equal_domain(database_url: str, generated: GeneratedLedger,
                                  data: st.DataObject) -> None:
@@ -85,6 +93,7 @@ def test_statements_equal_domain(database_url: str, generated: GeneratedLedger,
                 chart, generated.entries, account.id, period, entry_filter)
 
 
+@modest
 @given(generated=ledgers(max_entries=15), data=st.data())
 def test_entry_pages_equal_domain(database_url: str, generated: GeneratedLedger,
                                   data: st.DataObject) -> None:
