@@ -23,7 +23,6 @@ from ledgercore.store import Ledger, reports
 from tests.integration.conftest import unique_name
 from tests.integration.ledgers import GeneratedLedger, entry_filters, ledgers, periods
 
-
 # Each example builds a ledger in a real database: fewer examples than the pure suites,
 # scaled up with the profile (HYPOTHESIS_PROFILE=thorough).
 modest = settings(settings.default, max_examples=max(15, settings.default.max_examples // 4))
