@@ -145,6 +145,11 @@ class AccountBook:
                 path=path, account_id=account_id)
         account = to_account(model, path)
         known = self.accounts.get(account.id)
+        if known is None and self.chart is not None and account.id in self.chart:
+            # A line item's account is a flat view (no parent): the chart's own
+            # definition stands, and only a contradiction of its meaning is an error.
+            known = self.chart.get(account.id)
+            self.accounts[account.id] = known
         if known is None:
             self.accounts[account.id] = account
             self.fresh.append(account)

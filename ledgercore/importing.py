@@ -1,0 +1,159 @@
+"""Loading provider files into a stored ledger, and verifying files against it.
+
+The glue between the pure importers (`ledgercore.providers`), the store (`Ledger`) and
+`ledgercore.verify`. A file is one import, written in one transaction: every batch of a
+streamed Layer entries file, or nothing at all when any part of it is bad.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from os import PathLike
+from pathlib import Path
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ledgercore.domain import (
+    Account,
+    EndSemantics,
+    JournalEntry,
+    Period,
+    ReportingBasis,
+    Statement,
+)
+from ledgercore.providers import (
+    ImportBatch,
+    PayloadKind,
+    iter_layer_entries,
+    read_alpaca_jit_balances,
+    read_alpaca_journals,
+    read_layer_balances,
+)
+from ledgercore.store import Ledger
+from ledgercore.verify import VerifyReport, verify_alpaca_jit, verify_layer_balances
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOutcome:
+    """What one file did to the ledger."""
+
+    kind: PayloadKind
+    accounts: int
+    posted: int
+    unchanged: int
+    skipped_journals: int = 0
+
+    def summary(self) -> str:
+        parts = [f"{self.accounts} new accounts", f"{self.posted} entries posted",
+                 f"{self.unchanged} already present"]
+        if self.skipped_journals:
+            parts.append(f"{self.skipped_journals} journals not executed (nothing moved)")
+        return ", ".join(parts)
+
+
+def import_file(ledger: Ledger, kind: PayloadKind, path: str | PathLike[str], *,
+                progress: bool = False) -> ImportOutcome:
+    """Import one payload file of `kind` into `ledger`, all or nothing.
+
+    Args:
+        ledger: the open ledger.
+        kind: what the file must be (a file of another kind is `wrong_payload_kind`).
+        path: the JSON file.
+        progress: show a rich progress bar (for big files on a terminal).
+
+    Raises:
+        LedgerError: the file is unreadable, of another kind, or anything in it is bad;
+            nothing of the file is written.
+    """
+    file = Path(path)
+    skipped = 0
+
+    def batches() -> Iterator[ImportBatch]:
+        nonlocal skipped
+        for batch in _read(ledger, kind, file):
+            skipped += len(batch.skipped_journals)
+            yield batch
+
+    if not progress:
+        result = ledger.load((b.accounts, b.entries) for b in batches())
+    else:
+        with Progress(TextColumn(f"importing {file.name}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), transient=True) as bar:
+            task = bar.add_task("import", total=None)
+
+            def shown() -> Iterator[tuple[tuple[Account, ...], tuple[JournalEntry, ...]]]:
+                for batch in batches():
+                    yield batch.accounts, batch.entries
+                    bar.advance(task, len(batch.entries))
+
+            result = ledger.load(shown())
+    return ImportOutcome(kind, result.accounts, result.posted, result.unchanged, skipped)
+
+
+def _read(ledger: Ledger, kind: PayloadKind, file: Path) -> Iterator[ImportBatch]:
+    if kind is PayloadKind.LAYER_ENTRIES:
+        yield from iter_layer_entries(file, chart=ledger.chart())
+    elif kind is PayloadKind.LAYER_BALANCES:
+        # The chart only: a balances payload's entries are partial views of entries
+        # posted elsewhere, and posting them would count them twice.
+        yield read_layer_balances(file)[0]
+    elif kind is PayloadKind.ALPACA_JIT_BALANCES:
+        batch = read_alpaca_jit_balances(file, tz=ledger.settings.tzinfo)
+        openings = tuple(e for e in batch.opening_entries if _needs_opening(ledger, e))
+        yield ImportBatch(batch.kind, batch.accounts, openings + batch.entries,
+                          ledgers=batch.ledgers, source=batch.source)
+    else:
+        yield read_alpaca_journals(file, known_balances=_holdings(ledger),
+                                   tz=ledger.settings.tzinfo)
+
+
+def _needs_opening(ledger: Ledger, opening: JournalEntry) -> bool:
+    """Post a JIT ledger's opening balance only if nothing else is known before it.
+
+    Otherwise a second, overlapping import would count the starting balance twice.
+    """
+    account_id = next(i.account_id for i in opening.line_items
+                      if not i.account_id.startswith("alpaca:"))
+    if account_id not in ledger.chart():
+        return True
+    earlier = ledger.entries(Period(end=opening.entry_at + timedelta(days=1)),
+                             account_id=account_id, limit=2).entries
+    return all(entry.id == opening.id for entry in earlier)
+
+
+def _holdings(ledger: Ledger) -> dict[str, dict[str, int]]:
+    """Current balances of the accounts the ledger knows, for the overdraft check."""
+    own = ledger.balances()
+    return {account.id: {code: b.ending for code, b in own.get(account.id, {}).items()}
+            for account in ledger.chart()}
+
+
+def verify_layer_balances_file(ledger: Ledger, path: str | PathLike[str], period: Period,
+                               basis: ReportingBasis) -> VerifyReport:
+    """Verify a Layer balances response against itself and the ledger's figures."""
+    _, response = read_layer_balances(path)
+    recomputed = ledger.rolled_balances(period, basis=basis) if len(ledger.chart()) else None
+    return verify_layer_balances(response, recomputed)
+
+
+def verify_alpaca_jit_file(ledger: Ledger, path: str | PathLike[str]) -> VerifyReport:
+    """Verify an Alpaca JIT balances response: its arithmetic, then the ledger's figures.
+
+    The payload does not state its dates; the range checked is its first through last
+    transaction day, both inclusive, as Alpaca's `start_date` / `end_date` are.
+    """
+    batch = read_alpaca_jit_balances(path, tz=ledger.settings.tzinfo)
+    chart = ledger.chart()
+    recomputed: dict[str, Statement] = {}
+    for reported in batch.ledgers:
+        days = [t.system_date for t in reported.transactions]
+        if reported.account_id in chart and days:
+            period = ledger.period(min(days), max(days), end_semantics=EndSemantics.INCLUSIVE)
+            recomputed[reported.account_id] = ledger.statement(reported.account_id, period)
+    return verify_alpaca_jit(batch, recomputed if len(chart) else None)
+
+
+EXAMPLES = Path(__file__).parent / "examples"
+"""The bundled example payloads: a Layer business for Q1 2024 and an Alpaca JIT ledger."""
