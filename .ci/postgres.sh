@@ -4,6 +4,8 @@
 # Usage: eval "$(bash .ci/postgres.sh)"   (exports LEDGERCORE_TEST_POSTGRES_URL)
 set -euo pipefail
 port="${LEDGERCORE_PG_PORT:-54329}"
+# Skip ports something already listens on (a developer's own server, an earlier run).
+while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then
   echo "installing Debian's postgresql package" >&2
