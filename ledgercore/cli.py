@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from ledgercore import importing, reports
+from ledgercore import reports
 from ledgercore.domain import (
     EndSemantics,
     EntryFilter,
@@ -32,9 +32,13 @@ from ledgercore.domain import (
     ReportingBasis,
     parse_bound,
 )
-from ledgercore.providers import PayloadKind
 from ledgercore.store import Ledger, migrate
-from ledgercore.verify import VerifyReport
+
+if TYPE_CHECKING:
+    from ledgercore.verify import VerifyReport
+
+# The importers, pydantic models and verify load inside the commands that use them: a
+# cold `ledgercore balances` should pay for SQLAlchemy and nothing it does not need.
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="ledgercore: double-entry books in SQLite or PostgreSQL.")
@@ -146,36 +150,40 @@ Files = Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, readab
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 
 
-def _import(ctx: typer.Context, kind: PayloadKind, files: list[Path], quiet: bool) -> None:
+def _import(ctx: typer.Context, kind: str, files: list[Path], quiet: bool) -> None:
+    from ledgercore import importing
+    from ledgercore.providers import PayloadKind
+
     show_progress = not quiet and sys.stderr.isatty()
     with open_ledger(ctx) as ledger:
         for path in files:
-            outcome = importing.import_file(ledger, kind, path, progress=show_progress)
+            outcome = importing.import_file(ledger, PayloadKind(kind), path,
+                                            progress=show_progress)
             out.print(f"{path}: {outcome.summary()}", highlight=False)
 
 
 @import_app.command("layer-entries")
 def import_layer_entries(ctx: typer.Context, files: Files, quiet: Quiet = False) -> None:
     """Post the journal entries of Layer `GET ledger/entries` responses."""
-    _import(ctx, PayloadKind.LAYER_ENTRIES, files, quiet)
+    _import(ctx, "layer-entries", files, quiet)
 
 
 @import_app.command("layer-balances")
 def import_layer_balances(ctx: typer.Context, files: Files, quiet: Quiet = False) -> None:
     """Define the chart of accounts of Layer `GET ledger/balances` responses."""
-    _import(ctx, PayloadKind.LAYER_BALANCES, files, quiet)
+    _import(ctx, "layer-balances", files, quiet)
 
 
 @import_app.command("alpaca-jit-balances")
 def import_alpaca_jit(ctx: typer.Context, files: Files, quiet: Quiet = False) -> None:
     """Post the transactions of Alpaca JIT ledger balances responses."""
-    _import(ctx, PayloadKind.ALPACA_JIT_BALANCES, files, quiet)
+    _import(ctx, "alpaca-jit-balances", files, quiet)
 
 
 @import_app.command("alpaca-journals")
 def import_alpaca_journals(ctx: typer.Context, files: Files, quiet: Quiet = False) -> None:
     """Post the executed journals (JNLC cash, JNLS securities) of Alpaca journal lists."""
-    _import(ctx, PayloadKind.ALPACA_JOURNALS, files, quiet)
+    _import(ctx, "alpaca-journals", files, quiet)
 
 
 # -- reports ----------------------------------------------------------------------------
@@ -284,6 +292,8 @@ def verify_layer_balances(ctx: typer.Context, file: VerifyFile, start: Start = N
                           basis: BasisOption = Basis.accrual,
                           format: VerifyFormatOption = VerifyFormat.text) -> None:
     """Check a Layer balances response: each node against the ledger and against itself."""
+    from ledgercore import importing
+
     with open_ledger(ctx) as ledger, refusals():
         q = _query(ledger, start, end, end_inclusive, None, None, None, basis)
         report = importing.verify_layer_balances_file(ledger, file, q.period, q.basis)
@@ -294,6 +304,8 @@ def verify_layer_balances(ctx: typer.Context, file: VerifyFile, start: Start = N
 def verify_alpaca_jit_balances(ctx: typer.Context, file: VerifyFile,
                                format: VerifyFormatOption = VerifyFormat.text) -> None:
     """Check an Alpaca JIT balances response: its arithmetic and the ledger's figures."""
+    from ledgercore import importing
+
     with open_ledger(ctx) as ledger, refusals():
         report = importing.verify_alpaca_jit_file(ledger, file)
     _report(report, format)
@@ -307,6 +319,9 @@ def demo(ctx: typer.Context) -> None:
 
     The Layer business and the Alpaca ledger are two ledgers (tenants) of one database.
     """
+    from ledgercore import importing
+    from ledgercore.providers import PayloadKind
+
     options: Options = ctx.obj
     ok = True
     with refusals():

@@ -18,10 +18,10 @@ from ledgercore.domain import (
     ReportingBasis,
     format_fixed,
 )
-from ledgercore.providers import jit_ledger_json, layer_balances_response, layer_entries_response
-from ledgercore.providers.alpaca_jit import ledger_account_ids
-from ledgercore.providers.layer_export import entry_json as layer_entry_json
 from ledgercore.store import Ledger
+
+# The provider exporters (and pydantic behind them) are imported inside the functions
+# that write provider shapes, so a plain balance report starts without them.
 
 PAGE = 1000
 
@@ -96,6 +96,8 @@ def journal(ledger: Ledger, period: Period, entry_filter: EntryFilter,
 def layer_balances(ledger: Ledger, period: Period, entry_filter: EntryFilter,
                    basis: ReportingBasis) -> dict[str, Any]:
     """The Layer `GET ledger/balances` response for the period."""
+    from ledgercore.providers import layer_balances_response
+
     chart = ledger.chart()
     own_lines: dict[str, list[Any]] = {}
     for entry in journal(ledger, period, entry_filter, basis):
@@ -107,17 +109,24 @@ def layer_balances(ledger: Ledger, period: Period, entry_filter: EntryFilter,
 
 def layer_entries(ledger: Ledger, entries: list[JournalEntry]) -> dict[str, Any]:
     """The Layer `GET ledger/entries` response for these entries."""
+    from ledgercore.providers import layer_entries_response
+
     return layer_entries_response(ledger.chart(), entries)
 
 
 def entry_json(entry: JournalEntry, ledger: Ledger) -> dict[str, Any]:
     """One entry in Layer's shape (the JSON format of `ledgercore entries`)."""
+    from ledgercore.providers.layer_export import entry_json as layer_entry_json
+
     return layer_entry_json(ledger.chart(), entry)
 
 
 def alpaca_jit_balances(ledger: Ledger, period: Period, entry_filter: EntryFilter,
                         basis: ReportingBasis) -> list[dict[str, Any]]:
     """The Alpaca JIT balances response: one object per JIT ledger account."""
+    from ledgercore.providers import jit_ledger_json
+    from ledgercore.providers.alpaca_jit import ledger_account_ids
+
     chart = ledger.chart()
     tz = ledger.settings.tzinfo
     out = []

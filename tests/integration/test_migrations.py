@@ -78,3 +78,10 @@ def test_the_default_url_comes_from_the_environment(tmp_path: Path,
     monkeypatch.chdir(tmp_path)
     migrate.upgrade(None)
     assert (tmp_path / "env.db").exists()
+
+
+def test_head_is_alembics_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(migrate.alembic_config())
+    assert migrate.head() == scripts.get_current_head()
