@@ -19,6 +19,7 @@ and `cash_entry` are the incremental pieces a store projects (docs/cash-basis.md
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -462,8 +463,8 @@ def settle(chart: ChartOfAccounts, entries: Iterable[JournalEntry], *,
                                    f"earlier entry", entry_id=item_id,
                                    settling_entry_id=settling_id)
     items: dict[ItemKey, OpenItem] = {}
-    # Items with something left, by (clearing account, commodity): the FIFO candidates.
-    still_open: dict[tuple[str, str], dict[ItemKey, OpenItem]] = defaultdict(dict)
+    # Items with something left, by (clearing account, commodity), in FIFO order.
+    queues: dict[tuple[str, str], list[tuple[datetime, str, ItemKey]]] = defaultdict(list)
     by_settler: dict[str, tuple[Allocation, ...]] = {}
     originals: dict[str, JournalEntry] = {}
     allocations: list[Allocation] = []
@@ -480,8 +481,14 @@ def settle(chart: ChartOfAccounts, entries: Iterable[JournalEntry], *,
         named = links.get(entry.id, ())
         # Exactly the state the incremental contract promises (docs/cash-basis.md).
         state: dict[ItemKey, OpenItem] = {}
-        for account_id, code in _clearing_nets(chart, entry, clearing):
-            state.update(still_open[(account_id, code)])
+        for (account_id, code), net in _clearing_nets(chart, entry, clearing).items():
+            covered = 0
+            for _, _, key in queues[(account_id, code)] if net < 0 else ():
+                if covered >= -net:  # the FIFO prefix that can absorb the decrease
+                    break
+                if _same_party(items[key], entry):
+                    state[key] = items[key]
+                    covered += items[key].remaining
             for item_id in (*named, *([original.id] if original else [])):
                 if (item_id, account_id, code) in items:
                     state[(item_id, account_id, code)] = items[(item_id, account_id, code)]
@@ -490,23 +497,26 @@ def settle(chart: ChartOfAccounts, entries: Iterable[JournalEntry], *,
                             original_allocations=reversed_, settles=named)
         for allocation in made:
             item = items[allocation.item_key]
-            _track(items, still_open, dataclasses.replace(
+            _track(items, queues, dataclasses.replace(
                 item, settled=item.settled + allocation.amount))
         for item in open_items(chart, entry, clearing=clearing, original=original):
-            _track(items, still_open, item)
+            _track(items, queues, item)
         by_settler[entry.id] = made
         allocations.extend(made)
     return Settlement(tuple(allocations), items, originals, ordered)
 
 
 def _track(items: dict[ItemKey, OpenItem],
-           still_open: dict[tuple[str, str], dict[ItemKey, OpenItem]], item: OpenItem) -> None:
+           queues: dict[tuple[str, str], list[tuple[datetime, str, ItemKey]]],
+           item: OpenItem) -> None:
+    was_open = item.key in items and items[item.key].remaining > 0
     items[item.key] = item
-    bucket = still_open[(item.clearing_account_id, item.commodity.code)]
-    if item.remaining > 0:
-        bucket[item.key] = item
-    else:
-        bucket.pop(item.key, None)
+    queue = queues[(item.clearing_account_id, item.commodity.code)]
+    place = (item.entry_at, item.entry_id, item.key)
+    if item.remaining > 0 and not was_open:
+        bisect.insort(queue, place)
+    elif item.remaining <= 0 and was_open:
+        del queue[bisect.bisect_left(queue, place)]
 
 
 def cash_view(chart: ChartOfAccounts, entries: Iterable[JournalEntry], *,
