@@ -14,16 +14,20 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from ledgercore import reports
+from ledgercore.config import resolve_database_url
 from ledgercore.domain import (
     EndSemantics,
     EntryFilter,
@@ -96,26 +100,86 @@ def main(ctx: typer.Context,
 
 
 def fail(message: str) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    # The message is text, not rich markup: its "[code]" and "$[0]" must print as written.
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(2)
 
 
 @contextmanager
-def refusals() -> Iterator[None]:
-    """Turn a LedgerError into the exit-2 paragraph the contract promises."""
+def refusals(source: Path | None = None) -> Iterator[None]:
+    """Turn a LedgerError into the exit-2 paragraph the contract promises.
+
+    The paragraph says what is wrong, where (the file `source` and the JSON path), how to
+    fix it, and ends with the error's stable code in brackets.
+    """
     try:
         yield
     except LedgerError as exc:
+        message = exc.message if exc.message.endswith((".", ")")) else exc.message + "."
+        if source is not None and source.name not in message:
+            message = f"{source}: {message}"
         where = f" At {exc.path}." if exc.path else ""
-        fail(f"{exc.message}.{where} [{exc.code}]" if not exc.message.endswith(".")
-             else f"{exc.message}{where} [{exc.code}]")
+        found = exc.details.get("found")
+        if found:
+            fix = f" Name it as {found}: `ledgercore import {found} FILE`."
+        elif source is not None:
+            fix = " Nothing of this file was written: correct it and run the command again."
+        else:
+            fix = ""
+        fail(f"{message}{where}{fix} [{exc.code}]")
+
+
+def _shown_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+@contextmanager
+def database_errors(db: str | None) -> Iterator[None]:
+    """Exit 2 when the database URL is unusable or the database cannot be opened.
+
+    Only around opening and migrating: a failure in the middle of a command is a bug or
+    an outage, and keeps its traceback.
+    """
+    url = resolve_database_url(db)
+    origin = "--db" if db else "the database URL (--db, else $LEDGERCORE_DATABASE_URL)"
+    try:
+        yield
+    except ArgumentError as exc:
+        fail(f"{origin} {url!r} is not a database URL ledgercore can use ({exc}). Write it "
+             f"as sqlite:///books.db or postgresql://user@host/dbname.")
+    except DBAPIError as exc:
+        fail(f"cannot open the database at {_shown_url(url)}: {exc.orig}. Check {origin}: "
+             f"the directory of a SQLite file must exist, a server must be running and "
+             f"accept the connection.")
 
 
 @contextmanager
 def open_ledger(ctx: typer.Context) -> Iterator[Ledger]:
     options: Options = ctx.obj
-    with refusals(), Ledger.open(options.db, ledger=options.ledger) as ledger:
+    with refusals(), database_errors(options.db):
+        ledger = Ledger.open(options.db, ledger=options.ledger)
+    with refusals(), ledger:
         yield ledger
+
+
+@contextmanager
+def migrations(db: str | None) -> Iterator[None]:
+    """The refusals of a `db` command: an unknown revision is usage, as a bad URL is."""
+    from alembic.util import CommandError
+
+    with refusals(), database_errors(db):
+        try:
+            yield
+        except CommandError as exc:
+            fail(f"{exc}. `ledgercore db current` shows where the database is; the "
+                 f"revisions are 'head', 'base' or an id from migrations/versions/.")
+
+
+def _revision(db: str | None) -> str:
+    return migrate.current(db) or "empty (no revision)"
 
 
 # -- db ---------------------------------------------------------------------------------
@@ -123,24 +187,24 @@ def open_ledger(ctx: typer.Context) -> Iterator[Ledger]:
 @db_app.command("upgrade")
 def db_upgrade(ctx: typer.Context, revision: str = "head") -> None:
     """Migrate the schema up to REVISION (default: the newest)."""
-    with refusals():
+    with migrations(ctx.obj.db):
         migrate.upgrade(ctx.obj.db, revision)
-        out.print(f"schema at {migrate.current(ctx.obj.db)}")
+        out.print(f"schema at {_revision(ctx.obj.db)}")
 
 
 @db_app.command("downgrade")
 def db_downgrade(ctx: typer.Context, revision: str = "base") -> None:
     """Migrate the schema down to REVISION (default: empty)."""
-    with refusals():
+    with migrations(ctx.obj.db):
         migrate.downgrade(ctx.obj.db, revision)
-        out.print(f"schema at {migrate.current(ctx.obj.db)}")
+        out.print(f"schema at {_revision(ctx.obj.db)}")
 
 
 @db_app.command("current")
 def db_current(ctx: typer.Context) -> None:
     """Print the schema revision the database is at."""
-    with refusals():
-        out.print(migrate.current(ctx.obj.db) or "empty (no revision)")
+    with migrations(ctx.obj.db):
+        out.print(_revision(ctx.obj.db))
 
 
 # -- import -----------------------------------------------------------------------------
@@ -157,8 +221,10 @@ def _import(ctx: typer.Context, kind: str, files: list[Path], quiet: bool) -> No
     show_progress = not quiet and sys.stderr.isatty()
     with open_ledger(ctx) as ledger:
         for path in files:
-            outcome = importing.import_file(ledger, PayloadKind(kind), path,
-                                            progress=show_progress)
+            # One file, one transaction: the files before a refused one stay imported.
+            with refusals(path):
+                outcome = importing.import_file(ledger, PayloadKind(kind), path,
+                                                progress=show_progress)
             out.print(f"{path}: {outcome.summary()}", highlight=False)
 
 
@@ -204,29 +270,49 @@ Vendor = Annotated[str | None, typer.Option("--vendor", help="Only this vendor's
 
 
 @dataclass(frozen=True)
+class Criteria:
+    """The report options, parsed before the database is opened (a typo creates nothing)."""
+
+    start: date | datetime | None
+    end: date | datetime | None
+    end_semantics: EndSemantics
+    tags: dict[str, frozenset[str]]
+    customer: str | None
+    vendor: str | None
+    basis: ReportingBasis
+
+
+@dataclass(frozen=True)
 class Query:
     period: Period
     entry_filter: EntryFilter
     basis: ReportingBasis
 
 
-def _query(ledger: Ledger, start: str | None, end: str | None, end_inclusive: bool,
-           tags: list[str] | None, customer: str | None, vendor: str | None,
-           basis: Basis) -> Query:
-    semantics = EndSemantics.INCLUSIVE if end_inclusive else EndSemantics.EXCLUSIVE
-    period = ledger.period(None if start is None else parse_bound(start, path="--start"),
-                           None if end is None else parse_bound(end, path="--end"),
-                           end_semantics=semantics)
+def _criteria(start: str | None, end: str | None, end_inclusive: bool,
+              tags: list[str] | None, customer: str | None, vendor: str | None,
+              basis: Basis) -> Criteria:
+    with refusals():
+        first = None if start is None else parse_bound(start, path="--start")
+        last = None if end is None else parse_bound(end, path="--end")
     wanted: dict[str, set[str]] = {}
     for tag in tags or ():
         key, sep, value = tag.partition("=")
         if not sep or not key:
             fail(f"--tag {tag!r} is not KEY=VALUE; write it as --tag region=EU.")
         wanted.setdefault(key, set()).add(value)
-    entry_filter = EntryFilter(tags={k: frozenset(v) for k, v in wanted.items()},
-                               customer_id=customer, vendor_id=vendor,
+    return Criteria(first, last,
+                    EndSemantics.INCLUSIVE if end_inclusive else EndSemantics.EXCLUSIVE,
+                    {k: frozenset(v) for k, v in wanted.items()}, customer, vendor,
+                    ReportingBasis(basis.value.upper()))
+
+
+def _query(ledger: Ledger, c: Criteria) -> Query:
+    """The period (dates read in the ledger's timezone) and filter of `c`."""
+    period = ledger.period(c.start, c.end, end_semantics=c.end_semantics)
+    entry_filter = EntryFilter(tags=c.tags, customer_id=c.customer, vendor_id=c.vendor,
                                not_before=ledger.settings.activation_at)
-    return Query(period, entry_filter, ReportingBasis(basis.value.upper()))
+    return Query(period, entry_filter, c.basis)
 
 
 @app.command()
@@ -236,8 +322,9 @@ def balances(ctx: typer.Context, start: Start = None, end: End = None,
              format: Annotated[BalanceFormat, typer.Option("--format")] = BalanceFormat.table,
              ) -> None:
     """Starting, activity and ending balance of every account (rolled up the hierarchy)."""
+    criteria = _criteria(start, end, end_inclusive, tag, customer, vendor, basis)
     with open_ledger(ctx) as ledger, refusals():
-        q = _query(ledger, start, end, end_inclusive, tag, customer, vendor, basis)
+        q = _query(ledger, criteria)
         if format is BalanceFormat.layer:
             _print_json(reports.layer_balances(ledger, q.period, q.entry_filter, q.basis))
             return
@@ -260,8 +347,9 @@ def entries(ctx: typer.Context, start: Start = None, end: End = None,
             format: Annotated[EntryFormat, typer.Option("--format")] = EntryFormat.table,
             ) -> None:
     """The journal entries in the range, oldest first."""
+    criteria = _criteria(start, end, end_inclusive, tag, customer, vendor, basis)
     with open_ledger(ctx) as ledger, refusals():
-        q = _query(ledger, start, end, end_inclusive, tag, customer, vendor, basis)
+        q = _query(ledger, criteria)
         found = reports.journal(ledger, q.period, q.entry_filter, q.basis)
         if format is EntryFormat.layer:
             _print_json(reports.layer_entries(ledger, found))
@@ -294,8 +382,9 @@ def verify_layer_balances(ctx: typer.Context, file: VerifyFile, start: Start = N
     """Check a Layer balances response: each node against the ledger and against itself."""
     from ledgercore import importing
 
-    with open_ledger(ctx) as ledger, refusals():
-        q = _query(ledger, start, end, end_inclusive, None, None, None, basis)
+    criteria = _criteria(start, end, end_inclusive, None, None, None, basis)
+    with open_ledger(ctx) as ledger, refusals(file):
+        q = _query(ledger, criteria)
         report = importing.verify_layer_balances_file(ledger, file, q.period, q.basis)
     _report(report, format)
 
@@ -306,7 +395,7 @@ def verify_alpaca_jit_balances(ctx: typer.Context, file: VerifyFile,
     """Check an Alpaca JIT balances response: its arithmetic and the ledger's figures."""
     from ledgercore import importing
 
-    with open_ledger(ctx) as ledger, refusals():
+    with open_ledger(ctx) as ledger, refusals(file):
         report = importing.verify_alpaca_jit_file(ledger, file)
     _report(report, format)
 
