@@ -7,9 +7,10 @@ streamed Layer entries file, or nothing at all when any part of it is bad.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from os import PathLike
 from pathlib import Path
 
@@ -22,13 +23,15 @@ from ledgercore.domain import (
     Period,
     ReportingBasis,
     Statement,
+    UnknownEntry,
 )
 from ledgercore.providers import (
     ImportBatch,
     PayloadKind,
+    import_alpaca_journals,
     iter_layer_entries,
     read_alpaca_jit_balances,
-    read_alpaca_journals,
+    read_document,
     read_layer_balances,
 )
 from ledgercore.store import Ledger
@@ -105,8 +108,13 @@ def _read(ledger: Ledger, kind: PayloadKind, file: Path) -> Iterator[ImportBatch
         yield ImportBatch(batch.kind, batch.accounts, openings + batch.entries,
                           ledgers=batch.ledgers, source=batch.source)
     else:
-        yield read_alpaca_journals(file, known_balances=_holdings(ledger),
-                                   tz=ledger.settings.tzinfo)
+        document = read_document(file, parse_float=Decimal)
+        tz = ledger.settings.tzinfo
+        # A first pass without the overdraft check finds the file's entries, so that the
+        # check runs on the holdings as they were before any of them was posted.
+        unchecked = import_alpaca_journals(document, source=file.name, tz=tz)
+        yield import_alpaca_journals(document, source=file.name, tz=tz,
+                                     known_balances=_holdings(ledger, unchecked.entries))
 
 
 def _needs_opening(ledger: Ledger, opening: JournalEntry) -> bool:
@@ -123,11 +131,36 @@ def _needs_opening(ledger: Ledger, opening: JournalEntry) -> bool:
     return all(entry.id == opening.id for entry in earlier)
 
 
-def _holdings(ledger: Ledger) -> dict[str, dict[str, int]]:
-    """Current balances of the accounts the ledger knows, for the overdraft check."""
+def _holdings(ledger: Ledger, journals: Iterable[JournalEntry]) -> dict[str, dict[str, int]]:
+    """Balances of the known customer accounts before `journals`, for the overdraft check.
+
+    The journals of the file that the ledger already holds are taken back out, so that
+    importing a file again checks it as the first time and changes nothing. An account
+    with a balance below zero is funded outside this ledger (a firm account: a customer
+    account could never have been overdrawn here), and like an account the ledger does
+    not know, it is left out, so it is never refused.
+    """
+    chart = ledger.chart()
     own = ledger.balances()
-    return {account.id: {code: b.ending for code, b in own.get(account.id, {}).items()}
-            for account in ledger.chart()}
+    held = {account.id: {code: b.ending for code, b in own.get(account.id, {}).items()}
+            for account in chart}
+    for entry in journals:
+        if _posted(ledger, entry.id):
+            for item in entry.line_items:
+                figures = held[item.account_id]
+                effect = chart.get(item.account_id).effect(item.direction, item.amount)
+                figures[item.commodity.code] = figures.get(item.commodity.code, 0) - effect
+    return {account_id: before for account_id, before in held.items()
+            if min(before.values(), default=0) >= 0
+            and min((b.ending for b in own.get(account_id, {}).values()), default=0) >= 0}
+
+
+def _posted(ledger: Ledger, entry_id: str) -> bool:
+    try:
+        ledger.get_entry(entry_id)
+    except UnknownEntry:
+        return False
+    return True
 
 
 def verify_layer_balances_file(ledger: Ledger, path: str | PathLike[str], period: Period,
