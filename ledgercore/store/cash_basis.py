@@ -1,39 +1,77 @@
-"""Cash-basis reports over the stored journal, through the domain's cash view.
+"""Cash-basis reports in SQL, read from the projection kept at posting time.
 
-The cash basis moves revenue and expense to the dates cash settles them; which open
-items a payment settles depends on the whole history before it (see
-`ledgercore.domain.cash`). This module reads the ledger's journal in statement order and
-hands it to `cash_view`, then runs the domain's reports on the view, so the cash figures
-are the reference computation itself. The cost is linear in the number of entries (a
-projection maintained at posting time would make it incremental; not built yet).
+The cash view (`ledgercore.domain.cash.cash_view`) is the accrual journal with the entries
+that touch a clearing account replaced by their cash-view entries. The store keeps that
+replacement as *cash lines* (`cash_projection`): each projected entry's accrual lines
+withdrawn (``sign = -1``, effect negated) and its cash-view lines added (``sign = +1``).
+So every cash-basis figure is an accrual figure plus the same figure over the cash lines:
+a balance adds the cash lines' period totals and edge-day lines to the accrual ones (one
+query, the same bucket scheme); a filtered balance adds a filtered ``GROUP BY`` over the
+cash lines (a cash line belongs to its entry, so tags, counterparty and ``not_before``
+select exactly what `EntryFilter.accepts` selects on the view); a statement and a page of
+entries read accrual lines of unprojected entries and view lines of projected ones. The
+pure `cash_view` stays the reference: `view` computes it from the stored journal, and
+the tests prove both equal.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.engine import Connection
+import dataclasses
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
 
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql import Select
+
+from ledgercore.domain.accounts import Direction
 from ledgercore.domain.balances import (
+    Balance,
     Balances,
     EntryFilter,
     Statement,
-    balances,
-    statement,
-    statement_order,
+    StatementLine,
 )
 from ledgercore.domain.cash import cash_view
-from ledgercore.domain.entries import JournalEntry
+from ledgercore.domain.entries import CounterpartyKind, JournalEntry, LineItem
+from ledgercore.domain.errors import InvalidPayload
 from ledgercore.domain.periods import Period
+from ledgercore.store.cash_projection import VIEW, WITHDRAWN
 from ledgercore.store.catalog import Catalog
-from ledgercore.store.instants import to_micros
+from ledgercore.store.filters import filter_conditions, is_unfiltered
+from ledgercore.store.instants import bucket_starts, from_micros, to_micros
 from ledgercore.store.journal import Page, decode_cursor, encode_cursor
 from ledgercore.store.reports import entry_order_key
 from ledgercore.store.repository import load_entries
-from ledgercore.store.schema import journal_entries
+from ledgercore.store.schema import (
+    DAY,
+    MONTH,
+    YEAR,
+    cash_lines,
+    cash_period_totals,
+    journal_entries,
+    line_items,
+    period_totals,
+)
+
+# (account key, commodity key) -> (sum of effects, number of lines)
+Sums = dict[tuple[int, int], tuple[int, int]]
 
 
 def view(connection: Connection, catalog: Catalog) -> tuple[JournalEntry, ...]:
-    """The ledger's journal as the cash basis sees it."""
+    """The pure reference: the ledger's whole journal through `cash_view` (linear)."""
     je = journal_entries.c
     keys = connection.execute(
         select(je.id).where(je.ledger_id == catalog.ledger_id)
@@ -42,29 +80,256 @@ def view(connection: Connection, catalog: Catalog) -> tuple[JournalEntry, ...]:
 
 
 def cash_balances(connection: Connection, catalog: Catalog, period: Period,
-                  entry_filter: EntryFilter, accounts: tuple[str, ...] | None) -> Balances:
-    return balances(catalog.chart, view(connection, catalog), period, entry_filter, accounts)
+                  entry_filter: EntryFilter, accounts: Sequence[str] | None) -> Balances:
+    """Each account's own cash-basis balance per commodity (as the domain's on the view)."""
+    keys = None if accounts is None else [
+        catalog.account_key[a] for a in dict.fromkeys(accounts) if a in catalog.account_key]
+    if keys is not None and not keys:
+        return {}
+    start = None if period.start is None else to_micros(period.start)
+    end = None if period.end is None else to_micros(period.end)
+    if is_unfiltered(entry_filter):
+        sums = _from_totals(connection, catalog.ledger_id, start, end,
+                            None if entry_filter.not_before is None
+                            else to_micros(entry_filter.not_before), keys)
+    else:
+        sums = _from_lines(connection, catalog.ledger_id, start, end, entry_filter, keys)
+    if any(a not in catalog.account_id or c not in catalog.commodity for a, c in sums):
+        catalog.load(connection)  # defined by another process since we cached
+    out: Balances = {}
+    for (account, commodity), (starting, ending) in sums.items():
+        out.setdefault(catalog.account_id[account], {})[
+            catalog.commodity[commodity].code] = Balance(starting, ending)
+    return out
+
+
+def _from_totals(connection: Connection, ledger_id: int, start: int | None, end: int | None,
+                 not_before: int | None,
+                 keys: Sequence[int] | None) -> dict[tuple[int, int], tuple[int, int]]:
+    def clamp(instant: int) -> int:
+        # Lines in [not_before, t) = prefix(max(t, not_before)) - prefix(not_before).
+        return instant if not_before is None else max(instant, not_before)
+
+    wanted = [None if end is None else clamp(end)]
+    if start is not None:
+        wanted.append(clamp(start))
+    if not_before is not None:
+        wanted.append(not_before)
+    found = prefix_sums(connection, ledger_id, wanted, keys)
+    ending = found[0]
+    starting: Sums = found[1] if start is not None else {}
+    floor: Sums = found[-1] if not_before is not None else {}
+    out: dict[tuple[int, int], tuple[int, int]] = {}
+    for key, (total, count) in ending.items():
+        base_total, base_count = floor.get(key, (0, 0))
+        if count - base_count == 0:
+            continue  # no line of the view before the end: absent, as in the domain
+        start_total = starting.get(key, (0, 0))[0] - base_total if start is not None else 0
+        out[key] = (start_total, total - base_total)
+    return out
+
+
+def prefix_sums(connection: Connection, ledger_id: int, instants: Sequence[int | None],
+                account_keys: Sequence[int] | None = None) -> list[Sums]:
+    """For each instant, every account's cash-view sum and line count strictly before it.
+
+    The accrual buckets and edge-day lines plus the cash lines' buckets and edge-day lines,
+    in one query (`ledgercore.store.totals.prefix_sums` is the accrual half alone).
+    """
+    distinct = sorted(set(instants), key=lambda t: (t is None, t or 0))
+    parts: list[Select[Any]] = []
+    for label, instant in enumerate(distinct):
+        parts.extend(_prefix_parts(period_totals, line_items, literal(1), ledger_id, label,
+                                   instant, account_keys))
+        parts.extend(_prefix_parts(cash_period_totals, cash_lines, cash_lines.c.sign,
+                                   ledger_id, label, instant, account_keys))
+    union = union_all(*parts).subquery()
+    query = select(union.c.label, union.c.account_id, union.c.commodity_id,
+                   func.sum(union.c.total), func.sum(union.c.lines)).group_by(
+        union.c.label, union.c.account_id, union.c.commodity_id)
+    found: list[Sums] = [{} for _ in distinct]
+    for label, account, commodity, total, count in connection.execute(query):
+        found[label][(account, commodity)] = (int(total), int(count))
+    return [found[distinct.index(instant)] for instant in instants]
+
+
+def _prefix_parts(totals: Any, lines: Any, count: Any, ledger_id: int, label: int,
+                  instant: int | None, account_keys: Sequence[int] | None) -> list[Select[Any]]:
+    t = totals.c
+
+    def buckets(granularity: str, low: int | None, high: int | None) -> Select[Any]:
+        where = [t.ledger_id == ledger_id, t.granularity == granularity]
+        if low is not None:
+            where.append(t.bucket_start >= low)
+        if high is not None:
+            where.append(t.bucket_start < high)
+        if account_keys is not None:
+            where.append(t.account_id.in_(account_keys))
+        return select(literal(label).label("label"), t.account_id, t.commodity_id,
+                      t.total.label("total"), t.lines.label("lines")).where(and_(*where))
+
+    if instant is None:
+        return [buckets(YEAR, None, None)]
+    year, month, day = bucket_starts(instant)
+    raw_where = [lines.c.ledger_id == ledger_id, lines.c.entry_at >= day,
+                 lines.c.entry_at < instant]
+    if account_keys is not None:
+        raw_where.append(lines.c.account_id.in_(account_keys))
+    raw = select(literal(label).label("label"), lines.c.account_id, lines.c.commodity_id,
+                 lines.c.effect.label("total"), count.label("lines")).where(and_(*raw_where))
+    return [buckets(YEAR, None, year), buckets(MONTH, year, month),
+            buckets(DAY, month, day), raw]
+
+
+def _from_lines(connection: Connection, ledger_id: int, start: int | None, end: int | None,
+                entry_filter: EntryFilter,
+                keys: Sequence[int] | None) -> dict[tuple[int, int], tuple[int, int]]:
+    """A filtered balance: accrual lines plus cash lines, each accepted by the filter."""
+    out: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for table, count in ((line_items, literal(1)), (cash_lines, cash_lines.c.sign)):
+        c = table.c
+        where = [c.ledger_id == ledger_id, *_accepted(entry_filter, c.entry_id, c.entry_at)]
+        if end is not None:
+            where.append(c.entry_at < end)
+        if keys is not None:
+            where.append(c.account_id.in_(keys))
+        before: Any = (func.sum(case((c.entry_at < start, c.effect), else_=0))
+                       if start is not None else literal(0))
+        query = (select(c.account_id, c.commodity_id, before, func.sum(c.effect),
+                        func.sum(count)).where(and_(*where))
+                 .group_by(c.account_id, c.commodity_id))
+        for account, commodity, starting, total, lines in connection.execute(query):
+            slot = out[(account, commodity)]
+            slot[0] += int(starting)
+            slot[1] += int(total)
+            slot[2] += int(lines)
+    return {key: (starting, total) for key, (starting, total, lines) in out.items() if lines}
+
+
+def _accepted(entry_filter: EntryFilter, entry_key: Any,
+              entry_at: Any) -> list[ColumnElement[bool]]:
+    """`filter_conditions`, with counterparty conditions correlated to the entry row.
+
+    The counterparty lives on the entry row; an aliased ``EXISTS`` reads it, so the
+    conditions work in queries that do not (or do) join `journal_entries` themselves.
+    """
+    plain = dataclasses.replace(entry_filter, customer_id=None, vendor_id=None)
+    where = filter_conditions(plain, entry_key, entry_at)
+    entry = journal_entries.alias("filtered_entry")
+    for kind, wanted in ((CounterpartyKind.CUSTOMER, entry_filter.customer_id),
+                         (CounterpartyKind.VENDOR, entry_filter.vendor_id)):
+        if wanted is not None:
+            where.append(exists(select(entry.c.id).where(
+                entry.c.id == entry_key, entry.c.counterparty_kind == kind.value,
+                entry.c.counterparty_id == wanted)))
+    return where
+
+
+def _projected(entry_key: Any) -> Any:
+    """Whether the entry has cash lines (it touches a clearing account)."""
+    cl = cash_lines.c
+    return exists(select(cl.entry_id).where(cl.entry_id == entry_key, cl.sign == WITHDRAWN))
+
+
+def _view_lines(account_key: int | None) -> Any:
+    """The lines of the cash view: accrual lines of unprojected entries, and view lines."""
+    li, cl = line_items.c, cash_lines.c
+    accrual = select(li.entry_id, li.entry_at, li.account_id, li.commodity_id, li.effect,
+                     li.position, li.external_id).where(~_projected(li.entry_id))
+    seen = select(cl.entry_id, cl.entry_at, cl.account_id, cl.commodity_id, cl.effect,
+                  cl.position, cl.external_id).where(cl.sign == VIEW)
+    if account_key is not None:
+        accrual = accrual.where(li.account_id == account_key)
+        seen = seen.where(cl.account_id == account_key)
+    return union_all(accrual, seen).subquery()
 
 
 def cash_statement(connection: Connection, catalog: Catalog, account_id: str, period: Period,
                    entry_filter: EntryFilter) -> Statement:
-    return statement(catalog.chart, view(connection, catalog), account_id, period,
-                     entry_filter)
+    """One account's cash-view lines in `period`, with running balances."""
+    catalog.chart.get(account_id)  # UnknownAccount for an id outside the chart
+    own = cash_balances(connection, catalog, period, entry_filter, [account_id]).get(
+        account_id, {})
+    starting = {code: balance.starting for code, balance in own.items()}
+    lines = _view_lines(catalog.account_key[account_id])
+    je = journal_entries.c
+    order = [lines.c.entry_at, je.created_at, entry_order_key(connection), lines.c.position]
+    where = _accepted(entry_filter, lines.c.entry_id, lines.c.entry_at)
+    if period.start is not None:
+        where.append(lines.c.entry_at >= to_micros(period.start))
+    if period.end is not None:
+        where.append(lines.c.entry_at < to_micros(period.end))
+    running = func.sum(lines.c.effect).over(partition_by=lines.c.commodity_id,
+                                            order_by=order, rows=(None, 0))
+    query = (select(je.external_id, lines.c.entry_at, lines.c.commodity_id, lines.c.effect,
+                    je.entry_type, je.description, lines.c.external_id.label("line_id"),
+                    running)
+             .join_from(lines, journal_entries, je.id == lines.c.entry_id)
+             .where(*where).order_by(*order))
+    out = []
+    for entry_id, at, commodity, effect, entry_type, description, line_id, total in (
+            connection.execute(query)):
+        if commodity not in catalog.commodity:
+            catalog.load(connection)
+        code = catalog.commodity[commodity].code
+        out.append(StatementLine(entry_id, from_micros(at), code, effect,
+                                 starting.get(code, 0) + int(total), entry_type, description,
+                                 line_id))
+    return Statement(account_id, starting, tuple(out),
+                     {code: balance.ending for code, balance in own.items()})
 
 
 def cash_entries(connection: Connection, catalog: Catalog, period: Period,
                  entry_filter: EntryFilter, account_id: str | None, after: str | None,
                  limit: int) -> Page:
-    """A page of the cash view's entries, paged like `journal.list_entries`."""
-    chosen = sorted((e for e in view(connection, catalog)
-                     if entry_filter.accepts(e) and period.contains(e.entry_at)
-                     and (account_id is None or account_id in e.account_ids)),
-                    key=statement_order)
-    keyed = [((to_micros(e.entry_at), to_micros(e.created_at or e.entry_at), e.id), e)
-             for e in chosen]
+    """A page of the cash view's entries, paged like `journal.list_entries`.
+
+    An entry with nothing on its date in the view (an unpaid invoice) is absent; a
+    projected entry carries its cash-view lines.
+    """
+    if limit < 1:
+        raise InvalidPayload(f"limit must be at least 1, got {limit}", path="$.limit")
+    je, li, cl = journal_entries.c, line_items.c, cash_lines.c
+    order = (je.entry_at, je.created_at, entry_order_key(connection))
+    has_view = exists(select(cl.entry_id).where(cl.entry_id == je.id, cl.sign == VIEW))
+    where = [je.ledger_id == catalog.ledger_id, or_(~_projected(je.id), has_view),
+             *filter_conditions(entry_filter, je.id, je.entry_at)]
+    if period.start is not None:
+        where.append(je.entry_at >= to_micros(period.start))
+    if period.end is not None:
+        where.append(je.entry_at < to_micros(period.end))
+    if account_id is not None:
+        key = catalog.account_key.get(account_id)
+        if key is None:
+            return Page((), None)
+        where.append(or_(
+            and_(~_projected(je.id), exists(select(li.entry_id).where(
+                li.entry_id == je.id, li.account_id == key))),
+            exists(select(cl.entry_id).where(cl.entry_id == je.id, cl.sign == VIEW,
+                                             cl.account_id == key))))
     if after is not None:
-        mark = decode_cursor(after)
-        keyed = [(key, e) for key, e in keyed if key > mark]
-    page = keyed[:limit]
-    cursor = encode_cursor(*page[-1][0]) if len(keyed) > limit else None
-    return Page(tuple(e for _, e in page), cursor)
+        where.append(tuple_(*order) > tuple_(*map(literal, decode_cursor(after))))
+    rows = connection.execute(select(je.id, je.entry_at, je.created_at, je.external_id)
+                              .where(and_(*where)).order_by(*order).limit(limit + 1)).all()
+    page = rows[:limit]
+    keys = [row.id for row in page]
+    entries = load_entries(connection, catalog, keys)
+    replaced: dict[int, list[LineItem]] = defaultdict(list)
+    projected: set[int] = set()
+    if keys:
+        for row in connection.execute(
+                select(cl.entry_id, cl.sign, cl.account_id, cl.commodity_id, cl.amount,
+                       cl.direction, cl.external_id)
+                .where(cl.entry_id.in_(keys)).order_by(cl.entry_id, cl.sign, cl.position)):
+            projected.add(row.entry_id)
+            if row.sign == VIEW:
+                replaced[row.entry_id].append(LineItem(
+                    catalog.account_id[row.account_id], catalog.commodity[row.commodity_id],
+                    row.amount, Direction(row.direction), row.external_id))
+    shown = tuple(dataclasses.replace(entry, line_items=tuple(replaced[key]))
+                  if key in projected else entry for key, entry in zip(keys, entries,
+                                                                       strict=True))
+    last = page[-1] if len(rows) > limit else None
+    cursor = None if last is None else encode_cursor(last.entry_at, last.created_at,
+                                                     last.external_id)
+    return Page(shown, cursor)

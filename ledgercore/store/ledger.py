@@ -41,7 +41,7 @@ from ledgercore.domain.entries import JournalEntry
 from ledgercore.domain.errors import AlreadyReversed, Conflict, InvalidDate, LedgerError
 from ledgercore.domain.money import Commodity
 from ledgercore.domain.periods import Bound, EndSemantics, Period
-from ledgercore.store import cash_basis, journal, migrate, reports, totals
+from ledgercore.store import cash_basis, cash_projection, journal, migrate, reports, totals
 from ledgercore.store.catalog import Catalog
 from ledgercore.store.errors import SchemaOutOfDate, UnknownLedger
 from ledgercore.store.instants import from_micros, to_micros
@@ -250,7 +250,8 @@ class Ledger:
                 limit: int = 100, basis: ReportingBasis = ReportingBasis.ACCRUAL) -> Page:
         """A page of entries in statement order; pass `next_cursor` as `after` for more.
 
-        Under ``basis=CASH`` the entries are the cash view's (`ledgercore.domain.cash`).
+        Under ``basis=CASH`` the entries are the cash view's (`ledgercore.domain.cash`),
+        read from the projection maintained at posting time.
         """
         if basis is ReportingBasis.CASH:
             return self._read(lambda c: cash_basis.cash_entries(
@@ -307,6 +308,14 @@ class Ledger:
     def rebuild_period_totals(self) -> None:
         """Recompute the period totals from the line items (they never need it)."""
         self._write(lambda c: totals.rebuild(c, self._catalog.ledger_id))
+
+    def rebuild_cash_projection(self) -> None:
+        """Recompute the cash-basis projection from the journal (see docs/cash-basis.md).
+
+        Posting keeps it current; this is for a database written by other means, or to
+        check it (the result is the same projection).
+        """
+        self._write(lambda c: cash_projection.rebuild(c, self._catalog))
 
     # -- units of work ----------------------------------------------------------------
 

@@ -8,7 +8,11 @@ and account, the ledger, the effective instant and its signed `effect` on the ac
 normal-sign balance, so a balance is one indexed ``GROUP BY`` without joins.
 `PeriodTotal` rows are derived data: per account and commodity, the sum of effects in
 each UTC year, month and day, maintained in the posting transaction so a balance over a
-range reads whole buckets plus the raw lines of at most two partial days.
+range reads whole buckets plus the raw lines of at most two partial days. The `cash_*`
+tables are the cash-basis projection (docs/cash-basis.md, "Storage and speed"): open
+items, allocations, the cash view's lines of every entry touching a clearing account
+(as a delta against its accrual lines) and their period totals, all derived and
+rebuildable from the journal.
 
 These classes describe the schema for queries and for the autogenerate check; the
 schema itself is created only by the Alembic migrations in ``migrations/``. Rows never
@@ -179,6 +183,107 @@ class PeriodTotalRow(Base):
     lines: Mapped[int] = mapped_column(BigInteger)
 
 
+class CashOpenItemRow(Base):
+    """What one entry added to one clearing account in one commodity, and what is left.
+
+    The domain's `OpenItem` without its basis (recomputed from the entry when a line is
+    recognised); `remaining` is ``total - settled``, indexed so a payment reads only the
+    items still open on its clearing account.
+    """
+
+    __tablename__ = "cash_open_items"
+    __table_args__ = (
+        Index("ix_cash_open_items_account_remaining", "account_id", "commodity_id",
+              "remaining", "entry_at"),
+        CheckConstraint("remaining >= 0 AND remaining <= total", name="remaining_range"),
+        {"sqlite_with_rowid": False},
+    )
+
+    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    commodity_id: Mapped[int] = mapped_column(ForeignKey("commodities.id"), primary_key=True)
+    ledger_id: Mapped[int] = mapped_column(ForeignKey("ledgers.id"))
+    entry_at: Mapped[int] = mapped_column(BigInteger)
+    total: Mapped[int] = mapped_column(BigInteger)
+    remaining: Mapped[int] = mapped_column(BigInteger)
+
+
+class CashAllocationRow(Base):
+    """`amount` of an open item settled (> 0) or re-opened (< 0) by a settling entry.
+
+    `seq` orders one settling entry's allocations on one clearing account and commodity
+    (the order they were made in, which a reversal undoes newest first).
+    """
+
+    __tablename__ = "cash_allocations"
+    __table_args__ = (
+        Index("ix_cash_allocations_account", "account_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+    settling_entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"),
+                                                   primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    commodity_id: Mapped[int] = mapped_column(ForeignKey("commodities.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ledger_id: Mapped[int] = mapped_column(ForeignKey("ledgers.id"))
+    item_entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    settled_before: Mapped[int] = mapped_column(BigInteger)
+    recognised_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class CashLineRow(Base):
+    """One line of the cash-basis delta of an entry that touches a clearing account.
+
+    ``sign = -1``: one of the entry's accrual lines, withdrawn (`effect` negated); written
+    once when the entry is projected. ``sign = +1``: a line of the entry's cash view
+    (`ledgercore.domain.cash.cash_entry`), rewritten when its allocations change. Accrual
+    plus these rows is the cash view, line for line and in line counts.
+    """
+
+    __tablename__ = "cash_lines"
+    __table_args__ = (
+        Index("ix_cash_lines_ledger_time", "ledger_id", "entry_at", "account_id",
+              "commodity_id", "effect", "sign"),
+        Index("ix_cash_lines_account_time", "account_id", "entry_at"),
+        CheckConstraint("sign IN (-1, 1)", name="sign"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("direction IN ('DEBIT', 'CREDIT')", name="direction"),
+        {"sqlite_with_rowid": False},
+    )
+
+    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"), primary_key=True)
+    sign: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    position: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    ledger_id: Mapped[int] = mapped_column(ForeignKey("ledgers.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    commodity_id: Mapped[int] = mapped_column(ForeignKey("commodities.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    direction: Mapped[str] = mapped_column(String(6))
+    effect: Mapped[int] = mapped_column(BigInteger)
+    entry_at: Mapped[int] = mapped_column(BigInteger)
+    external_id: Mapped[str | None] = mapped_column(Text)
+
+
+class CashPeriodTotalRow(Base):
+    """`PeriodTotal` of the cash lines: the cash basis minus accrual, per UTC bucket."""
+
+    __tablename__ = "cash_period_totals"
+    __table_args__ = (
+        CheckConstraint("granularity IN ('Y', 'M', 'D')", name="granularity"),
+        {"sqlite_with_rowid": False},
+    )
+
+    ledger_id: Mapped[int] = mapped_column(ForeignKey("ledgers.id"), primary_key=True)
+    granularity: Mapped[str] = mapped_column(String(1), primary_key=True)
+    bucket_start: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    commodity_id: Mapped[int] = mapped_column(ForeignKey("commodities.id"), primary_key=True)
+    total: Mapped[int] = mapped_column(BigInteger)
+    lines: Mapped[int] = mapped_column(BigInteger)
+
+
 # The Core tables, for the store's SQL (queries and bulk writes need no ORM sessions).
 ledgers = cast(Table, LedgerRow.__table__)
 commodities = cast(Table, CommodityRow.__table__)
@@ -187,3 +292,7 @@ journal_entries = cast(Table, JournalEntryRow.__table__)
 line_items = cast(Table, LineItemRow.__table__)
 entry_tags = cast(Table, EntryTagRow.__table__)
 period_totals = cast(Table, PeriodTotalRow.__table__)
+cash_open_items = cast(Table, CashOpenItemRow.__table__)
+cash_allocations = cast(Table, CashAllocationRow.__table__)
+cash_lines = cast(Table, CashLineRow.__table__)
+cash_period_totals = cast(Table, CashPeriodTotalRow.__table__)
