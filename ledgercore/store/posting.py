@@ -27,6 +27,7 @@ from ledgercore.domain.errors import (
     LedgerError,
     UnknownAccount,
 )
+from ledgercore.store import cash_projection
 from ledgercore.store.catalog import Catalog
 from ledgercore.store.driver import fetch_all, insert_keyed, insert_rows
 from ledgercore.store.repository import chunks, digest, entry_row, line_rows, tag_rows
@@ -105,6 +106,7 @@ def post(connection: Connection, catalog: Catalog,
         if done.rowcount != 1:  # reversed by a concurrent writer since we read it
             raise AlreadyReversed(f"entry {entry_id} is already reversed",
                                   entry_id=entry_id)
+    cash_projection.on_posted(connection, catalog, [entries[i] for i in fresh.values()])
     return PostResult(tuple(fresh), tuple(unchanged))
 
 
