@@ -120,6 +120,8 @@ def refusals(source: Path | None = None) -> Iterator[None]:
             message = f"{source}: {message}"
         where = f" At {exc.path}." if exc.path else ""
         found = exc.details.get("found")
+        if exc.code == "wrong_payload_kind" and not found and source is not None:
+            found = _kind_of(source)
         if found:
             fix = f" Name it as {found}: `ledgercore import {found} FILE`."
         elif source is not None:
@@ -127,6 +129,17 @@ def refusals(source: Path | None = None) -> Iterator[None]:
         else:
             fix = ""
         fail(f"{message}{where}{fix} [{exc.code}]")
+
+
+def _kind_of(source: Path) -> str | None:
+    """Which payload kind a file looks like, to say which command reads it."""
+    from ledgercore.providers import detect_kind, read_document
+
+    try:
+        kind = detect_kind(read_document(source))
+    except LedgerError:
+        return None
+    return None if kind is None else kind.value
 
 
 def _shown_url(url: str) -> str:
