@@ -25,8 +25,8 @@ from ledgercore.domain import (
     Direction,
     JournalEntry,
     LedgerError,
-    LineItem,
 )
+from ledgercore.domain.entries import prechecked_entry, prechecked_line
 from ledgercore.providers.layer_accounts import AccountBook
 from ledgercore.providers.layer_models import SingleApiChartAccount
 
@@ -50,12 +50,32 @@ def _flat(value: Any) -> Any:
     return tuple(value.items()) if type(value) is dict else value
 
 
+def _plain_copy(value: Any) -> Any:
+    """A copy of a JSON object whose leaves are all str or None, else None.
+
+    Such a copy can stand for the object in an equality test: a str equals only a str
+    and None only None, so ``copy == other`` means `other` holds the very same values.
+    """
+    out = {}
+    for key, inner in value.items():
+        if type(inner) is dict:
+            inner = _plain_copy(inner)
+            if inner is None:
+                return None
+        elif inner is not None and type(inner) is not str:
+            return None
+        out[key] = inner
+    return out
+
+
 class FastEntries:
     """Builds entries from raw dicts; `entry` returns None to decline."""
 
     def __init__(self, book: AccountBook) -> None:
         self.book = book
         self.instants: dict[str, datetime] = {}
+        # account id -> (a plain copy of the raw account object, the id it resolved to)
+        self.described: dict[str, tuple[dict[str, Any], str]] = {}
 
     def instant(self, text: Any) -> datetime | None:
         if type(text) is not str:
@@ -77,16 +97,26 @@ class FastEntries:
     def account(self, raw: Any) -> str | None:
         if type(raw) is not dict:
             return None
+        ident = raw.get("id")
+        if type(ident) is str:
+            # The common case: an object seen before, compared whole (in C) with its copy.
+            hit = self.described.get(ident)
+            if hit is not None and hit[0] == raw:
+                return hit[1]
+        account_id = self._account_by_fields(raw)
+        if account_id is not None and type(ident) is str and len(self.described) < _CACHE_LIMIT:
+            plain = _plain_copy(raw)
+            if plain is not None:
+                self.described[ident] = (plain, account_id)
+        return account_id
+
+    def _account_by_fields(self, raw: dict[str, Any]) -> str | None:
         get = raw.get
         ident, stable, kind, subtype = (get("id"), get("stable_name"), get("account_type"),
                                         get("account_subtype"))
         try:
-            # _flat inlined: this runs for every line item of a million-entry file
-            key = (ident if type(ident) is not dict else tuple(ident.items()),
-                   get("name"), get("account_number"),
-                   stable if type(stable) is not dict else tuple(stable.items()),
-                   get("normality"), kind if type(kind) is not dict else tuple(kind.items()),
-                   subtype if type(subtype) is not dict else tuple(subtype.items()))
+            key = (_flat(ident), get("name"), get("account_number"), _flat(stable),
+                   get("normality"), _flat(kind), _flat(subtype))
             known = self.book.seen.get(key)
         except TypeError:  # an unhashable value somewhere: let the model path judge
             return None
@@ -107,15 +137,18 @@ class FastEntries:
         entry_id = get("id")
         if type(entry_id) is not str or not entry_id:
             return None
-        entry_at = self.instant(get("entry_at"))
-        if entry_at is None:
+        cache = self.instants
+        text = get("entry_at")
+        entry_at = cache.get(text) if type(text) is str else None
+        if entry_at is None and (entry_at := self.instant(text)) is None:
             return None
         recorded = get("date")
         created_at = None
-        if recorded is not None and (created_at := self.instant(recorded)) is None:
-            return None
-        for name in _TEXT_FIELDS:
-            value = get(name)
+        if recorded is not None:
+            created_at = cache.get(recorded) if type(recorded) is str else None
+            if created_at is None and (created_at := self.instant(recorded)) is None:
+                return None
+        for value in map(get, _TEXT_FIELDS):
             if value is not None and type(value) is not str:
                 return None
         tags = self.tags(get("tags"))
@@ -131,10 +164,10 @@ class FastEntries:
             if party is None:
                 return None
         raw_lines = get("line_items")
-        if type(raw_lines) is not list:
-            return None
-        cache = self.instants
+        if type(raw_lines) is not list or len(raw_lines) < 2:
+            return None  # fewer than two lines: the model path reports it
         lines = []
+        residual = 0  # debits minus credits; every line is USD
         for raw_line in raw_lines:
             if type(raw_line) is not dict:
                 return None
@@ -143,10 +176,10 @@ class FastEntries:
             direction = _DIRECTIONS.get(side) if type(side) is str else None
             if type(amount) is not int or amount <= 0 or direction is None:
                 return None
-            for name in _LINE_TEXT_FIELDS:
-                value = line_get(name)
-                if value is not None and type(value) is not str:
-                    return None
+            line_id, owner = line_get("id"), line_get("entry_id")
+            if (line_id is not None and type(line_id) is not str) or (
+                    owner is not None and type(owner) is not str):
+                return None
             line_at, line_created = line_get("entry_at"), line_get("createdAt")
             if line_at is not None and not (type(line_at) is str and line_at in cache) \
                     and self.instant(line_at) is None:
@@ -160,15 +193,17 @@ class FastEntries:
             account_id = self.account(line_get("account"))
             if account_id is None:
                 return None
-            lines.append(LineItem(account_id, USD, amount, direction, line_get("id")))
-        try:
-            return JournalEntry(
-                id=entry_id, entry_at=entry_at, created_at=created_at or entry_at,
-                line_items=tuple(lines), entry_type=get("entry_type") or "MANUAL",
-                description=get("memo"), counterparty=party, tags=tags,
-                reversal_of_id=get("reversal_of_id"), reversal_id=get("reversal_id"))
-        except LedgerError:
-            return None
+            residual += amount if direction is Direction.DEBIT else -amount
+            lines.append(prechecked_line(account_id, USD, amount, direction, line_id))
+        if residual != 0:
+            return None  # unbalanced: the model path reports it with its residual
+        # Every check `JournalEntry` makes is made above: a non-empty id, aware instants
+        # (`utc` of a parsed RFC 3339 offset), two or more balanced lines of one commodity,
+        # normalised tags.
+        return prechecked_entry(
+            entry_id, entry_at, created_at or entry_at, tuple(lines),
+            get("entry_type") or "MANUAL", get("memo"), party, tags,
+            get("reversal_of_id"), get("reversal_id"))
 
     @staticmethod
     def tags(raw: Any) -> tuple[tuple[str, str], ...] | None:
@@ -184,7 +219,7 @@ class FastEntries:
             if type(key) is not str or not key or type(value) is not str:
                 return None
             pairs.append((key, value))
-        return tuple(pairs)
+        return tuple(sorted(set(pairs))) if pairs else ()  # as `normalize_tags`
 
     @staticmethod
     def party(raw: Any, kind: CounterpartyKind) -> Counterparty | None:

@@ -39,6 +39,8 @@ class Catalog:
     account_id: dict[int, str] = field(default_factory=dict)
     commodity_key: dict[str, int] = field(default_factory=dict)
     commodity: dict[int, Commodity] = field(default_factory=dict)
+    # account id -> (key, normality): what writing a line needs, in one lookup.
+    posting_key: dict[str, tuple[int, Direction]] = field(default_factory=dict)
 
     def load(self, connection: Connection) -> None:
         """Read the chart and the commodities from the database."""
@@ -49,6 +51,8 @@ class Catalog:
         self.chart = ChartOfAccounts(_account(row, ids) for row in rows)
         self.account_id = ids
         self.account_key = {external: key for key, external in ids.items()}
+        self.posting_key = {account.id: (self.account_key[account.id], account.normal)
+                            for account in self.chart}
         found = connection.execute(
             select(commodities.c.id, commodities.c.code, commodities.c.scale)
             .where(commodities.c.ledger_id == self.ledger_id)).all()
@@ -86,6 +90,7 @@ class Catalog:
                 "account_number": account.account_number}).scalar_one()
             self.account_key[account.id] = key
             self.account_id[key] = account.id
+            self.posting_key[account.id] = (key, account.normal)
         self.chart = chart
         return len(fresh)
 

@@ -1,22 +1,30 @@
-"""Statements handed straight to the database driver, for the posting hot path.
+"""Statements handed straight to the database driver, for the posting paths.
 
-Posting one entry is five small statements; through SQLAlchemy's compiled-statement
-machinery each costs more in Python than SQLite spends executing it. Here plain SQL
-strings (the same text on both engines, only the parameter style differs) go to the
-driver: on SQLite to the raw `sqlite3` cursor of the transaction's connection, on
-PostgreSQL through `exec_driver_sql`, where psycopg pipelines an executemany. The
-transaction is still the caller's SQLAlchemy transaction: same connection, same BEGIN.
+Posting one entry is a handful of small statements, and an import writes hundreds of
+thousands of rows; through SQLAlchemy's compiled-statement machinery each costs more in
+Python than the database spends executing it. Here plain SQL strings go to the driver
+with positional tuples: on SQLite to the raw `sqlite3` cursor of the transaction's
+connection (``executemany``), on PostgreSQL to the psycopg 3 cursor, where a large batch
+of rows is streamed with ``COPY ... FROM STDIN`` and a small one is pipelined by
+``executemany``. The transaction is still the caller's SQLAlchemy transaction: same
+connection, same BEGIN, same rollback. Row keys of new entries are reserved up front
+(the SQLite writer holds the write lock; PostgreSQL draws them from the sequence), so
+every table is written in bulk without reading keys back row by row.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 _NAMED = re.compile(r":(\w+)")
+# Below this many rows a pipelined executemany beats setting up a COPY.
+COPY_MIN_ROWS = 64
 
 
 def in_driver_style(connection: Connection, sql: str) -> str:
@@ -26,64 +34,94 @@ def in_driver_style(connection: Connection, sql: str) -> str:
     return _NAMED.sub(r"%(\1)s", sql)
 
 
-def insert_sql(connection: Connection, table: str, columns: Sequence[str]) -> str:
-    """A plain INSERT of `columns` into `table`, in the driver's parameter style."""
-    names = ", ".join(columns)
-    values = ", ".join(f":{name}" for name in columns)
-    return in_driver_style(connection, f"INSERT INTO {table} ({names}) VALUES ({values})")
+def dbapi_cursor(connection: Connection) -> Any:
+    """A cursor of the driver connection under the caller's transaction."""
+    return connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
 
 
-def execute_many(connection: Connection, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Run `sql` (``:name`` style) once per row, in one driver call."""
+@contextmanager
+def driver_cursor(connection: Connection, sql: str) -> Iterator[Any]:
+    """A driver cursor whose errors surface as SQLAlchemy's (`IntegrityError`, ...).
+
+    The unit of work retries a lost unique-key race by catching SQLAlchemy's exception
+    classes, so a driver error must be translated as SQLAlchemy itself would.
+    """
+    dbapi_error = connection.dialect.loaded_dbapi.Error
+    cursor = dbapi_cursor(connection)
+    try:
+        yield cursor
+    except dbapi_error as exc:
+        raise DBAPIError.instance(sql, None, exc, dbapi_error,
+                                  dialect=connection.dialect) from exc
+    finally:
+        cursor.close()
+
+
+def execute_many(connection: Connection, sql: str, rows: Sequence[Any]) -> None:
+    """Run `sql` once per row, in one driver call.
+
+    Args:
+        connection: the caller's connection, inside its transaction.
+        sql: with ``:name`` parameters when rows are mappings, ``?`` when they are tuples.
+        rows: mappings or tuples, all alike.
+    """
     if not rows:
         return
-    if connection.dialect.name == "sqlite":
-        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.executemany(sql, rows)
-        finally:
-            cursor.close()
-        return
-    connection.exec_driver_sql(in_driver_style(connection, sql), list(rows))
+    if connection.dialect.name != "sqlite":
+        sql = _NAMED.sub(r"%(\1)s", sql) if isinstance(rows[0], Mapping) else (
+            sql.replace("?", "%s"))
+    with driver_cursor(connection, sql) as cursor:
+        cursor.executemany(sql, rows)
 
 
 def insert_rows(connection: Connection, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert rows (all with the same keys) into `table`."""
+    """Insert rows (mappings, all with the same keys) into `table`."""
     if rows:
         names = list(rows[0])
         execute_many(connection, f"INSERT INTO {table} ({', '.join(names)}) VALUES "
                                  f"({', '.join(':' + name for name in names)})", rows)
 
 
-def insert_keyed(connection: Connection, table: str,
-                 rows: Sequence[Mapping[str, Any]]) -> list[int] | None:
-    """On SQLite, insert rows one statement each and return their new keys in order.
+def insert_tuples(connection: Connection, table: str, columns: Sequence[str],
+                  rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert positional rows into `table` (COPY for a large batch on PostgreSQL)."""
+    if not rows:
+        return
+    names = ", ".join(columns)
+    if connection.dialect.name == "postgresql" and len(rows) >= COPY_MIN_ROWS:
+        sql = f"COPY {table} ({names}) FROM STDIN"
+        with driver_cursor(connection, sql) as cursor, cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" for _ in columns)
+    execute_many(connection, f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
 
-    Returns None on other engines (the caller uses a multi-row INSERT ... RETURNING).
-    A statement per row is cheap in-process, and `lastrowid` costs nothing.
+
+def reserve_keys(connection: Connection, table: str, count: int) -> list[int]:
+    """`count` unused primary keys of `table` (its integer ``id``), for rows about to go in.
+
+    On SQLite the caller's write transaction holds the database's write lock (writers
+    begin IMMEDIATE), so nobody else can take the keys after ``max(id)``. On PostgreSQL
+    they come from the column's sequence, which never hands a value out twice.
     """
-    if connection.dialect.name != "sqlite" or not rows:
-        return None
-    sql = insert_sql(connection, table, list(rows[0]))
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        keys = []
-        for row in rows:
-            cursor.execute(sql, row)
-            keys.append(cursor.lastrowid)
-        return keys
-    finally:
-        cursor.close()
+    if count <= 0:
+        return []
+    with driver_cursor(connection, f"reserve {table} keys") as cursor:
+        if connection.dialect.name == "sqlite":
+            cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table}")
+            top = int(cursor.fetchone()[0])
+            return list(range(top + 1, top + 1 + count))
+        cursor.execute(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
+                       f"FROM generate_series(1, %s)", (count,))
+        return [int(row[0]) for row in cursor.fetchall()]
 
 
 def fetch_all(connection: Connection, sql: str,
               parameters: Mapping[str, Any]) -> list[tuple[Any, ...]]:
     """Rows of a query (``:name`` style) as plain tuples."""
     if connection.dialect.name == "sqlite":
-        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
+        with driver_cursor(connection, sql) as cursor:
             return list(cursor.execute(sql, parameters).fetchall())
-        finally:
-            cursor.close()
     return [tuple(row) for row in connection.exec_driver_sql(
         in_driver_style(connection, sql), dict(parameters))]

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.engine import Connection
 
 from ledgercore.domain.entries import JournalEntry
@@ -27,10 +28,20 @@ from ledgercore.domain.errors import (
     LedgerError,
     UnknownAccount,
 )
+from ledgercore.domain.money import Commodity
 from ledgercore.store import cash_projection
 from ledgercore.store.catalog import Catalog
-from ledgercore.store.driver import fetch_all, insert_keyed, insert_rows
-from ledgercore.store.repository import chunks, digest, entry_row, line_rows, tag_rows
+from ledgercore.store.driver import fetch_all, insert_tuples, reserve_keys
+from ledgercore.store.repository import (
+    ENTRY_COLUMNS,
+    LINE_COLUMNS,
+    TAG_COLUMNS,
+    chunks,
+    digest,
+    entry_tuple,
+    instants_of,
+    line_tuples,
+)
 from ledgercore.store.schema import journal_entries
 from ledgercore.store.totals import add_deltas, bucket_deltas
 
@@ -113,19 +124,27 @@ def post(connection: Connection, catalog: Catalog,
 def _check_catalog(connection: Connection, catalog: Catalog,
                    entries: Sequence[JournalEntry], problems: list[LedgerError]) -> None:
     refreshed = False
+    known = catalog.account_key
+    conflicting: dict[Commodity, bool] = {}  # each commodity's scale checked once
     for index, entry in enumerate(entries):
         for position, item in enumerate(entry.line_items):
-            missing = item.account_id not in catalog.account_key
-            if (missing or catalog.scale_conflict(item.commodity)) and not refreshed:
+            missing = item.account_id not in known
+            clash = conflicting.get(item.commodity)
+            if clash is None:
+                clash = conflicting[item.commodity] = catalog.scale_conflict(item.commodity)
+            if (missing or clash) and not refreshed:
                 catalog.load(connection)  # another process may have defined it since
                 refreshed = True
-                missing = item.account_id not in catalog.account_key
+                known = catalog.account_key
+                conflicting.clear()
+                missing = item.account_id not in known
+                clash = conflicting[item.commodity] = catalog.scale_conflict(item.commodity)
             if missing:
                 problems.append(UnknownAccount(
                     f"entry {entry.id} line {position} posts to unknown account "
                     f"{item.account_id}", entry_id=entry.id, account_id=item.account_id,
                     path=f"$[{index}].line_items[{position}].account"))
-            elif catalog.scale_conflict(item.commodity):
+            elif clash:
                 problems.append(InvalidCommodity(
                     f"entry {entry.id} uses {item.commodity.code} with scale "
                     f"{item.commodity.scale}; this ledger records it with another scale",
@@ -139,7 +158,6 @@ _STORED = select(_je.external_id, _je.id, _je.digest, _je.reversal_id).where(
     _je.ledger_id == bindparam("ledger"), _je.external_id.in_(bindparam("ids", expanding=True)))
 _STORED_ONE = ("SELECT external_id, id, digest, reversal_id FROM journal_entries "
                "WHERE ledger_id = :ledger AND external_id = :id")
-_INSERT_ENTRIES = insert(journal_entries).returning(_je.id, sort_by_parameter_order=True)
 
 
 def _stored(connection: Connection, ledger_id: int, ids: set[str]) -> dict[str, _Stored]:
@@ -173,30 +191,32 @@ def _link(entry_id: str, reversal_id: str, index: int, links: dict[str, str],
         links[entry_id] = reversal_id
 
 
+# A line row's (account, commodity, entry_at, effect), as `bucket_deltas` takes them.
+_TOTALED = itemgetter(LINE_COLUMNS.index("account_id"), LINE_COLUMNS.index("commodity_id"),
+                      LINE_COLUMNS.index("entry_at"), LINE_COLUMNS.index("effect"))
+
+
 def _write(connection: Connection, catalog: Catalog, entries: Sequence[JournalEntry],
            digests: Sequence[str], links: dict[str, str]) -> None:
+    """Write new entries: one bulk statement (or COPY) per table, whatever the batch size."""
     if not entries:
         return
-    rows = [entry_row(catalog.ledger_id, entry, entry_digest)
-            for entry, entry_digest in zip(entries, digests, strict=True)]
-    for row in rows:
-        if row["reversal_id"] is None and row["external_id"] in links:
-            row["reversal_id"] = links[row["external_id"]]
-    keys = _insert_entries(connection, rows)
-    lines: list[dict[str, Any]] = []
-    tags: list[dict[str, Any]] = []
-    for key, entry, row in zip(keys, entries, rows, strict=True):
-        lines.extend(line_rows(catalog, key, entry, row["entry_at"]))
-        tags.extend(tag_rows(key, entry))
-    insert_rows(connection, "line_items", lines)
-    insert_rows(connection, "entry_tags", tags)
-    add_deltas(connection, bucket_deltas(lines))
-
-
-def _insert_entries(connection: Connection, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert entry rows, returning their keys in order."""
-    keys = insert_keyed(connection, "journal_entries", rows)
-    if keys is None:
-        # Multi-row INSERT ... RETURNING in pages: one round trip per page, not per row.
-        keys = list(connection.execute(_INSERT_ENTRIES, rows).scalars().all())
-    return keys
+    ledger_id = catalog.ledger_id
+    keys = reserve_keys(connection, "journal_entries", len(entries))
+    heads: list[tuple[Any, ...]] = []
+    lines: list[tuple[Any, ...]] = []
+    tags: list[tuple[Any, ...]] = []
+    for key, entry, entry_digest in zip(keys, entries, digests, strict=True):
+        entry_at, created_at = instants_of(entry)
+        reversal_id = entry.reversal_id
+        if reversal_id is None:
+            reversal_id = links.get(entry.id)
+        heads.append(entry_tuple(key, ledger_id, entry, entry_at, created_at, entry_digest,
+                                 reversal_id))
+        line_tuples(catalog, key, entry, entry_at, lines)
+        for tag_key, tag_value in entry.tags:
+            tags.append((key, tag_key, tag_value))
+    insert_tuples(connection, "journal_entries", ENTRY_COLUMNS, heads)
+    insert_tuples(connection, "line_items", LINE_COLUMNS, lines)
+    insert_tuples(connection, "entry_tags", TAG_COLUMNS, tags)
+    add_deltas(connection, ledger_id, bucket_deltas(map(_TOTALED, lines)))

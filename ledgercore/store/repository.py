@@ -14,6 +14,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -29,54 +30,70 @@ from ledgercore.store.schema import entry_tags, journal_entries, line_items
 CHUNK = 500
 
 
+# One encoder for every digest: `json.dumps` with separators builds a new one per call.
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+# Plain strings for the driver (an enum member's `.value` is a slow descriptor).
+_SIDE = {Direction.DEBIT: "DEBIT", Direction.CREDIT: "CREDIT"}
+
+ENTRY_COLUMNS = ("id", "ledger_id", "external_id", "entry_type", "entry_at", "created_at",
+                 "description", "counterparty_kind", "counterparty_id", "reversal_of_id",
+                 "reversal_id", "digest")
+LINE_COLUMNS = ("entry_id", "position", "ledger_id", "account_id", "commodity_id", "amount",
+                "direction", "effect", "entry_at", "external_id")
+TAG_COLUMNS = ("entry_id", "key", "value")
+
+
 def digest(entry: JournalEntry) -> str:
     """A hash of everything posting fixes about `entry` (not the later `reversal_id`)."""
     assert entry.created_at is not None
+    return _digest(entry, to_micros(entry.entry_at), to_micros(entry.created_at))
+
+
+def _digest(entry: JournalEntry, entry_at: int, created_at: int) -> str:
+    # The stored digests of existing databases are of exactly this JSON text, so its
+    # form never changes; enum members encode as their string values (StrEnum).
     party = entry.counterparty
     content = [
-        entry.id, to_micros(entry.entry_at), to_micros(entry.created_at), entry.entry_type,
-        entry.description, None if party is None else [party.kind.value, party.id],
+        entry.id, entry_at, created_at, entry.entry_type, entry.description,
+        None if party is None else [str(party.kind), party.id],
         entry.tags, entry.reversal_of_id,
-        [[i.account_id, i.commodity.code, i.commodity.scale, i.amount, i.direction.value, i.id]
+        [[i.account_id, i.commodity.code, i.commodity.scale, i.amount, _SIDE[i.direction], i.id]
          for i in entry.line_items],
     ]
-    return hashlib.sha256(json.dumps(content, separators=(",", ":")).encode()).hexdigest()
+    return hashlib.sha256(_ENCODE(content).encode()).hexdigest()
 
 
-def entry_row(ledger_id: int, entry: JournalEntry, entry_digest: str) -> dict[str, Any]:
-    """The `journal_entries` row of `entry`."""
-    assert entry.created_at is not None
+def instants_of(entry: JournalEntry) -> tuple[int, int]:
+    """`entry`'s effective and recorded instants in microseconds (validated aware)."""
+    created_at = entry.created_at
+    assert created_at is not None
+    return ((entry.entry_at - _EPOCH) // _MICROSECOND, (created_at - _EPOCH) // _MICROSECOND)
+
+
+def entry_tuple(key: int, ledger_id: int, entry: JournalEntry, entry_at: int, created_at: int,
+                entry_digest: str, reversal_id: str | None) -> tuple[Any, ...]:
+    """The `journal_entries` row of `entry` in `ENTRY_COLUMNS` order."""
     party = entry.counterparty
-    return {
-        "ledger_id": ledger_id, "external_id": entry.id, "entry_type": entry.entry_type,
-        "entry_at": to_micros(entry.entry_at), "created_at": to_micros(entry.created_at),
-        "description": entry.description,
-        "counterparty_kind": None if party is None else party.kind.value,
-        "counterparty_id": None if party is None else party.id,
-        "reversal_of_id": entry.reversal_of_id, "reversal_id": entry.reversal_id,
-        "digest": entry_digest,
-    }
+    return (key, ledger_id, entry.id, entry.entry_type, entry_at, created_at,
+            entry.description, None if party is None else str(party.kind),
+            None if party is None else party.id, entry.reversal_of_id, reversal_id,
+            entry_digest)
 
 
-def line_rows(catalog: Catalog, entry_key: int, entry: JournalEntry,
-              entry_at: int) -> list[dict[str, Any]]:
-    """The `line_items` rows of `entry`, whose row key is `entry_key`."""
-    rows = []
-    chart = catalog.chart
+def line_tuples(catalog: Catalog, key: int, entry: JournalEntry, entry_at: int,
+                out: list[tuple[Any, ...]]) -> None:
+    """Append the `line_items` rows of `entry` (row key `key`) in `LINE_COLUMNS` order."""
+    ledger_id = catalog.ledger_id
+    posting = catalog.posting_key
+    commodity_key = catalog.commodity_key
     for position, item in enumerate(entry.line_items):
-        effect = chart.get(item.account_id).effect(item.direction, item.amount)
-        rows.append({
-            "entry_id": entry_key, "position": position, "ledger_id": catalog.ledger_id,
-            "account_id": catalog.account_key[item.account_id],
-            "commodity_id": catalog.commodity_key[item.commodity.code],
-            "amount": item.amount, "direction": item.direction.value, "effect": effect,
-            "entry_at": entry_at, "external_id": item.id,
-        })
-    return rows
-
-
-def tag_rows(entry_key: int, entry: JournalEntry) -> list[dict[str, Any]]:
-    return [{"entry_id": entry_key, "key": key, "value": value} for key, value in entry.tags]
+        account_key, normality = posting[item.account_id]
+        amount = item.amount
+        out.append((key, position, ledger_id, account_key, commodity_key[item.commodity.code],
+                    amount, _SIDE[item.direction],
+                    amount if item.direction is normality else -amount, entry_at, item.id))
 
 
 def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:

@@ -14,66 +14,98 @@ zero still appears in a report, as it does in the domain's computation.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import and_, delete, func, literal, select, union_all
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Select
 
-from ledgercore.store.driver import execute_many
-from ledgercore.store.instants import bucket_starts
+from ledgercore.store.driver import driver_cursor, execute_many
+from ledgercore.store.instants import MICROS_PER_DAY, bucket_starts
 from ledgercore.store.schema import DAY, MONTH, YEAR, line_items, period_totals
 
 # (account key, commodity key) -> (sum of effects, number of lines)
 Sums = dict[tuple[int, int], tuple[int, int]]
-_KEY = ("ledger_id", "granularity", "bucket_start", "account_id", "commodity_id")
+# A period-total increment: (granularity, bucket start, account key, commodity key,
+# sum of effects, number of lines).
+Delta = tuple[str, int, int, int, int, int]
 
 
-def bucket_deltas(lines: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The period-total increments for new line rows, in a stable (lock) order."""
-    acc: dict[tuple[int, str, int, int, int], list[int]] = defaultdict(lambda: [0, 0])
-    starts_of: dict[int, tuple[int, int, int]] = {}
-    for line in lines:
-        at = line["entry_at"]
-        starts = starts_of.get(at)
-        if starts is None:
-            starts = starts_of[at] = bucket_starts(at)
-        for granularity, start in zip((YEAR, MONTH, DAY), starts, strict=True):
-            slot = acc[(line["ledger_id"], granularity, start, line["account_id"],
-                        line["commodity_id"])]
-            slot[0] += line["effect"]
+def bucket_deltas(lines: Iterable[tuple[int, int, int, int]]) -> list[Delta]:
+    """The period-total increments for new lines, in a stable (lock) order.
+
+    Args:
+        lines: ``(account key, commodity key, entry_at micros, effect)`` per line.
+
+    Returns:
+        One increment per touched (granularity, bucket, account, commodity).
+    """
+    # One dict pass over the lines, by day; months and years are sums of their days.
+    days: dict[tuple[int, int, int], list[int]] = {}
+    day = MICROS_PER_DAY
+    for account, commodity, at, effect in lines:
+        key = (at - at % day, account, commodity)
+        slot = days.get(key)
+        if slot is None:
+            days[key] = [effect, 1]
+        else:
+            slot[0] += effect
             slot[1] += 1
+    coarser: dict[tuple[str, int, int, int], list[int]] = defaultdict(lambda: [0, 0])
+    starts_of: dict[int, tuple[int, int, int]] = {}
+    out: list[Delta] = []
+    for (day, account, commodity), (total, count) in days.items():
+        starts = starts_of.get(day)
+        if starts is None:
+            starts = starts_of[day] = bucket_starts(day)
+        out.append((DAY, day, account, commodity, total, count))
+        for granularity, start in ((YEAR, starts[0]), (MONTH, starts[1])):
+            slot = coarser[(granularity, start, account, commodity)]
+            slot[0] += total
+            slot[1] += count
+    out.extend((*key, total, count) for key, (total, count) in coarser.items())
     # Sorted so concurrent writers take row locks in the same order (no deadlocks).
-    return [dict(zip(_KEY, key, strict=True), total=total, lines=count)
-            for key, (total, count) in sorted(acc.items())]
+    out.sort()
+    return out
 
 
-def add_deltas(connection: Connection, deltas: Sequence[Mapping[str, Any]]) -> None:
+def add_deltas(connection: Connection, ledger_id: int, deltas: Sequence[Delta]) -> None:
     """Add increments to the period totals (insert, or add to an existing bucket)."""
     if not deltas:
         return
-    execute_many(connection, _UPSERT, deltas)
+    if connection.dialect.name == "postgresql":
+        # One statement for the batch: the rows arrive as arrays and are unnested.
+        columns = list(zip(*deltas, strict=True))
+        with driver_cursor(connection, _UPSERT_ARRAYS) as cursor:
+            cursor.execute(_UPSERT_ARRAYS, (
+                [ledger_id] * len(deltas), list(columns[0]), list(columns[1]),
+                list(columns[2]), list(columns[3]), list(columns[4]), list(columns[5])))
+        return
+    execute_many(connection, _UPSERT, [(ledger_id, *delta) for delta in deltas])
 
 
-_UPSERT = (
-    "INSERT INTO period_totals (ledger_id, granularity, bucket_start, account_id, "
-    "commodity_id, total, lines) VALUES (:ledger_id, :granularity, :bucket_start, "
-    ":account_id, :commodity_id, :total, :lines) "
+_ON_CONFLICT = (
     "ON CONFLICT (ledger_id, granularity, bucket_start, account_id, commodity_id) "
     "DO UPDATE SET total = period_totals.total + excluded.total, "
     "lines = period_totals.lines + excluded.lines")
+_UPSERT = (
+    "INSERT INTO period_totals (ledger_id, granularity, bucket_start, account_id, "
+    "commodity_id, total, lines) VALUES (?, ?, ?, ?, ?, ?, ?) " + _ON_CONFLICT)
+_UPSERT_ARRAYS = (
+    "INSERT INTO period_totals (ledger_id, granularity, bucket_start, account_id, "
+    "commodity_id, total, lines) SELECT * FROM unnest(%s::integer[], %s::varchar[], "
+    "%s::bigint[], %s::integer[], %s::integer[], %s::bigint[], %s::bigint[]) " + _ON_CONFLICT)
 
 
 def rebuild(connection: Connection, ledger_id: int) -> None:
     """Recompute a ledger's period totals from its line items."""
     connection.execute(delete(period_totals).where(period_totals.c.ledger_id == ledger_id))
-    per_day = connection.execute(
+    per_line = connection.execute(
         select(line_items.c.account_id, line_items.c.commodity_id, line_items.c.entry_at,
                line_items.c.effect).where(line_items.c.ledger_id == ledger_id))
-    add_deltas(connection, bucket_deltas(
-        {"ledger_id": ledger_id, "account_id": a, "commodity_id": c, "entry_at": at,
-         "effect": e} for a, c, at, e in per_day))
+    add_deltas(connection, ledger_id, bucket_deltas(
+        (a, c, at, e) for a, c, at, e in per_line))
 
 
 def prefix_sums(connection: Connection, ledger_id: int, instants: Sequence[int | None],
