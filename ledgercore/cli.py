@@ -115,7 +115,7 @@ def refusals(source: Path | None = None) -> Iterator[None]:
     try:
         yield
     except LedgerError as exc:
-        message = exc.message if exc.message.endswith((".", ")")) else exc.message + "."
+        message = exc.message if exc.message.endswith(".") else exc.message + "."
         if source is not None and source.name not in message:
             message = f"{source}: {message}"
         where = f" At {exc.path}." if exc.path else ""
@@ -238,7 +238,7 @@ def _import(ctx: typer.Context, kind: str, files: list[Path], quiet: bool) -> No
             with refusals(path):
                 outcome = importing.import_file(ledger, PayloadKind(kind), path,
                                                 progress=show_progress)
-            out.print(f"{path}: {outcome.summary()}", highlight=False)
+            out.print(f"{path}: {outcome.summary()}", highlight=False, markup=False)
 
 
 @import_app.command("layer-entries")
@@ -382,7 +382,7 @@ def _report(report: VerifyReport, format: VerifyFormat) -> None:
     if format is VerifyFormat.json:
         _print_json(report.to_json())
     else:
-        out.print(report.to_text(), highlight=False)
+        out.print(report.to_text(), highlight=False, markup=False, soft_wrap=True)
     if not report.ok:
         raise typer.Exit(1)
 
@@ -458,7 +458,7 @@ def demo(ctx: typer.Context) -> None:
 
 def _show_verify(title: str, report: VerifyReport) -> bool:
     out.print(f"verify {title}:", style="bold")
-    out.print(report.to_text(), highlight=False)
+    out.print(report.to_text(), highlight=False, markup=False, soft_wrap=True)
     return report.ok
 
 
@@ -484,22 +484,24 @@ def _balance_table(rows: list[reports.BalanceRow], q: Query) -> None:
     for heading in ("Starting", "Activity", "Ending"):
         table.add_column(heading, justify="right")
     for row in rows:
-        table.add_row("  " * row.depth + row.name, row.type, row.commodity, row.text("starting"),
-                      row.text("activity"), row.text("ending"))
+        # Names are data, not rich markup: "[Legacy] Cash" must print as written.
+        table.add_row("  " * row.depth + escape(row.name), row.type, row.commodity,
+                      row.text("starting"), row.text("activity"), row.text("ending"))
     out.print(table)
 
 
 def _entry_table(ledger: Ledger, found: list[Any]) -> None:
     chart = ledger.chart()
-    table = Table(title=f"{len(found)} entries")
+    table = Table(title=f"{len(found)} {'entry' if len(found) == 1 else 'entries'}")
     for heading in ("Effective", "Entry", "Type", "Account", "Debit", "Credit"):
         table.add_column(heading, justify="right" if heading in ("Debit", "Credit") else "left")
     for entry in found:
         for index, item in enumerate(entry.line_items):
             amount = item.commodity.format(item.amount) + " " + item.commodity.code
             table.add_row(entry.entry_at.isoformat() if index == 0 else "",
-                          entry.id if index == 0 else "", entry.entry_type if index == 0 else "",
-                          chart.get(item.account_id).name,
+                          escape(entry.id) if index == 0 else "",
+                          escape(entry.entry_type) if index == 0 else "",
+                          escape(chart.get(item.account_id).name),
                           amount if item.direction.value == "DEBIT" else "",
                           amount if item.direction.value == "CREDIT" else "")
     out.print(table)
