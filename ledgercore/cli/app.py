@@ -1,4 +1,4 @@
-"""The `ledgercore` command line: a thin layer over the public Python API.
+"""The `ledgercore` commands: parse options, call the public API, render the answer.
 
 Each command parses its options into domain values (`Period`, `EntryFilter`,
 `ReportingBasis`), calls `Ledger`, the importers or `verify`, and renders the answer.
@@ -8,8 +8,6 @@ usage — a one-paragraph message on stderr, no traceback, nothing written.
 
 from __future__ import annotations
 
-import csv
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,21 +15,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from ledgercore import reports
-from ledgercore.config import resolve_database_url
+from ledgercore.cli import render
+from ledgercore.cli.errors import database_errors, fail, migrations, refusals
 from ledgercore.domain import (
     EndSemantics,
     EntryFilter,
-    LedgerError,
     Period,
     ReportingBasis,
     parse_bound,
@@ -53,10 +46,6 @@ verify_app = typer.Typer(no_args_is_help=True,
 app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
 app.add_typer(verify_app, name="verify")
-
-# Pipes and CI logs get a wide table instead of rich's 80-column default.
-out = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, soft_wrap=True)
 
 
 @dataclass(frozen=True)
@@ -99,76 +88,6 @@ def main(ctx: typer.Context,
     ctx.obj = Options(db, ledger)
 
 
-def fail(message: str) -> NoReturn:
-    # The message is text, not rich markup: its "[code]" and "$[0]" must print as written.
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
-    raise typer.Exit(2)
-
-
-@contextmanager
-def refusals(source: Path | None = None) -> Iterator[None]:
-    """Turn a LedgerError into the exit-2 paragraph the contract promises.
-
-    The paragraph says what is wrong, where (the file `source` and the JSON path), how to
-    fix it, and ends with the error's stable code in brackets.
-    """
-    try:
-        yield
-    except LedgerError as exc:
-        message = exc.message if exc.message.endswith(".") else exc.message + "."
-        if source is not None and source.name not in message:
-            message = f"{source}: {message}"
-        where = f" At {exc.path}." if exc.path else ""
-        found = exc.details.get("found")
-        if exc.code == "wrong_payload_kind" and not found and source is not None:
-            found = _kind_of(source)
-        if found:
-            fix = f" Name it as {found}: `ledgercore import {found} FILE`."
-        elif source is not None:
-            fix = " Nothing of this file was written: correct it and run the command again."
-        else:
-            fix = ""
-        fail(f"{message}{where}{fix} [{exc.code}]")
-
-
-def _kind_of(source: Path) -> str | None:
-    """Which payload kind a file looks like, to say which command reads it."""
-    from ledgercore.providers import detect_kind, read_document
-
-    try:
-        kind = detect_kind(read_document(source))
-    except LedgerError:
-        return None
-    return None if kind is None else kind.value
-
-
-def _shown_url(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
-
-
-@contextmanager
-def database_errors(db: str | None) -> Iterator[None]:
-    """Exit 2 when the database URL is unusable or the database cannot be opened.
-
-    Only around opening and migrating: a failure in the middle of a command is a bug or
-    an outage, and keeps its traceback.
-    """
-    url = resolve_database_url(db)
-    origin = "--db" if db else "the database URL (--db, else $LEDGERCORE_DATABASE_URL)"
-    try:
-        yield
-    except ArgumentError as exc:
-        fail(f"{origin} {url!r} is not a database URL ledgercore can use ({exc}). Write it "
-             f"as sqlite:///books.db or postgresql://user@host/dbname.")
-    except DBAPIError as exc:
-        fail(f"cannot open the database at {_shown_url(url)}: {exc.orig}. Check {origin}: "
-             f"the directory of a SQLite file must exist, a server must be running and "
-             f"accept the connection.")
-
-
 @contextmanager
 def open_ledger(ctx: typer.Context) -> Iterator[Ledger]:
     options: Options = ctx.obj
@@ -176,19 +95,6 @@ def open_ledger(ctx: typer.Context) -> Iterator[Ledger]:
         ledger = Ledger.open(options.db, ledger=options.ledger)
     with refusals(), ledger:
         yield ledger
-
-
-@contextmanager
-def migrations(db: str | None) -> Iterator[None]:
-    """The refusals of a `db` command: an unknown revision is usage, as a bad URL is."""
-    from alembic.util import CommandError
-
-    with refusals(), database_errors(db):
-        try:
-            yield
-        except CommandError as exc:
-            fail(f"{exc}. `ledgercore db current` shows where the database is; the "
-                 f"revisions are 'head', 'base' or an id from migrations/versions/.")
 
 
 def _revision(db: str | None) -> str:
@@ -202,7 +108,7 @@ def db_upgrade(ctx: typer.Context, revision: str = "head") -> None:
     """Migrate the schema up to REVISION (default: the newest)."""
     with migrations(ctx.obj.db):
         migrate.upgrade(ctx.obj.db, revision)
-        out.print(f"schema at {_revision(ctx.obj.db)}")
+        render.out.print(f"schema at {_revision(ctx.obj.db)}")
 
 
 @db_app.command("downgrade")
@@ -210,14 +116,14 @@ def db_downgrade(ctx: typer.Context, revision: str = "base") -> None:
     """Migrate the schema down to REVISION (default: empty)."""
     with migrations(ctx.obj.db):
         migrate.downgrade(ctx.obj.db, revision)
-        out.print(f"schema at {_revision(ctx.obj.db)}")
+        render.out.print(f"schema at {_revision(ctx.obj.db)}")
 
 
 @db_app.command("current")
 def db_current(ctx: typer.Context) -> None:
     """Print the schema revision the database is at."""
     with migrations(ctx.obj.db):
-        out.print(_revision(ctx.obj.db))
+        render.out.print(_revision(ctx.obj.db))
 
 
 # -- import -----------------------------------------------------------------------------
@@ -238,7 +144,7 @@ def _import(ctx: typer.Context, kind: str, files: list[Path], quiet: bool) -> No
             with refusals(path):
                 outcome = importing.import_file(ledger, PayloadKind(kind), path,
                                                 progress=show_progress)
-            out.print(f"{path}: {outcome.summary()}", highlight=False, markup=False)
+            render.plain(f"{path}: {outcome.summary()}")
 
 
 @import_app.command("layer-entries")
@@ -339,18 +245,19 @@ def balances(ctx: typer.Context, start: Start = None, end: End = None,
     with open_ledger(ctx) as ledger, refusals():
         q = _query(ledger, criteria)
         if format is BalanceFormat.layer:
-            _print_json(reports.layer_balances(ledger, q.period, q.entry_filter, q.basis))
+            render.print_json(reports.layer_balances(ledger, q.period, q.entry_filter, q.basis))
             return
         if format is BalanceFormat.alpaca:
-            _print_json(reports.alpaca_jit_balances(ledger, q.period, q.entry_filter, q.basis))
+            render.print_json(reports.alpaca_jit_balances(ledger, q.period, q.entry_filter,
+                                                          q.basis))
             return
         rows = reports.balance_rows(ledger, q.period, q.entry_filter, q.basis)
         if format is BalanceFormat.json:
-            _print_json([row.to_json() for row in rows])
+            render.print_json([row.to_json() for row in rows])
         elif format is BalanceFormat.csv:
-            _write_csv([row.to_json() for row in rows])
+            render.write_csv([row.to_json() for row in rows])
         else:
-            _balance_table(rows, q)
+            render.balance_table(rows, q.period, q.basis)
 
 
 @app.command()
@@ -365,11 +272,11 @@ def entries(ctx: typer.Context, start: Start = None, end: End = None,
         q = _query(ledger, criteria)
         found = reports.journal(ledger, q.period, q.entry_filter, q.basis)
         if format is EntryFormat.layer:
-            _print_json(reports.layer_entries(ledger, found))
+            render.print_json(reports.layer_entries(ledger, found))
         elif format is EntryFormat.json:
-            _print_json([reports.entry_json(entry, ledger) for entry in found])
+            render.print_json([reports.entry_json(entry, ledger) for entry in found])
         else:
-            _entry_table(ledger, found)
+            render.entry_table({a.id: a.name for a in ledger.chart()}, found)
 
 
 # -- verify -----------------------------------------------------------------------------
@@ -380,9 +287,9 @@ VerifyFormatOption = Annotated[VerifyFormat, typer.Option("--format")]
 
 def _report(report: VerifyReport, format: VerifyFormat) -> None:
     if format is VerifyFormat.json:
-        _print_json(report.to_json())
+        render.print_json(report.to_json())
     else:
-        out.print(report.to_text(), highlight=False, markup=False, soft_wrap=True)
+        render.verify_text(report)
     if not report.ok:
         raise typer.Exit(1)
 
@@ -431,79 +338,29 @@ def demo(ctx: typer.Context) -> None:
             for kind, name in ((PayloadKind.LAYER_BALANCES, "layer_balances.json"),
                                (PayloadKind.LAYER_ENTRIES, "layer_entries.json")):
                 outcome = importing.import_file(layer, kind, importing.EXAMPLES / name)
-                out.print(f"{name}: {outcome.summary()}", highlight=False)
+                render.plain(f"{name}: {outcome.summary()}")
             q1 = Query(layer.period(date(2024, 1, 1), date(2024, 3, 31),
                                     end_semantics=EndSemantics.INCLUSIVE),
                        EntryFilter(), ReportingBasis.ACCRUAL)
             for basis in ReportingBasis:
                 q = Query(q1.period, q1.entry_filter, basis)
-                _balance_table(reports.balance_rows(layer, q.period, q.entry_filter, basis), q)
+                render.balance_table(reports.balance_rows(layer, q.period, q.entry_filter, basis),
+                                     q.period, basis)
             report = importing.verify_layer_balances_file(
                 layer, importing.EXAMPLES / "layer_balances.json", q1.period, q1.basis)
-            ok = _show_verify("Layer balances (Q1 2024)", report) and ok
+            render.verify_text(report, "Layer balances (Q1 2024)")
+            ok = ok and report.ok
         with Ledger.open(options.db, ledger="alpaca-example") as alpaca:
             for kind, name in ((PayloadKind.ALPACA_JIT_BALANCES, "alpaca_jit_balances.json"),
                                (PayloadKind.ALPACA_JOURNALS, "alpaca_journals.json")):
                 outcome = importing.import_file(alpaca, kind, importing.EXAMPLES / name)
-                out.print(f"{name}: {outcome.summary()}", highlight=False)
+                render.plain(f"{name}: {outcome.summary()}")
             everything = Query(Period(), EntryFilter(), ReportingBasis.ACCRUAL)
-            _balance_table(reports.balance_rows(alpaca, everything.period,
-                                                everything.entry_filter, everything.basis),
-                           everything)
+            render.balance_table(reports.balance_rows(alpaca, everything.period,
+                                                      everything.entry_filter, everything.basis),
+                                 everything.period, everything.basis)
             report = importing.verify_alpaca_jit_file(
                 alpaca, importing.EXAMPLES / "alpaca_jit_balances.json")
-            ok = _show_verify("Alpaca JIT balances", report) and ok
+            render.verify_text(report, "Alpaca JIT balances")
+            ok = ok and report.ok
     raise typer.Exit(0 if ok else 1)
-
-
-def _show_verify(title: str, report: VerifyReport) -> bool:
-    out.print(f"verify {title}:", style="bold")
-    out.print(report.to_text(), highlight=False, markup=False, soft_wrap=True)
-    return report.ok
-
-
-# -- rendering --------------------------------------------------------------------------
-
-def _print_json(document: Any) -> None:
-    sys.stdout.write(json.dumps(document, indent=2) + "\n")
-
-
-def _write_csv(rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-
-
-def _balance_table(rows: list[reports.BalanceRow], q: Query) -> None:
-    table = Table(title=f"Balances, {q.basis.value.lower()} basis, {reports.describe(q.period)}")
-    table.add_column("Account")
-    table.add_column("Type")
-    table.add_column("Commodity")
-    for heading in ("Starting", "Activity", "Ending"):
-        table.add_column(heading, justify="right")
-    for row in rows:
-        # Names are data, not rich markup: "[Legacy] Cash" must print as written.
-        table.add_row("  " * row.depth + escape(row.name), row.type, row.commodity,
-                      row.text("starting"), row.text("activity"), row.text("ending"))
-    out.print(table)
-
-
-def _entry_table(ledger: Ledger, found: list[Any]) -> None:
-    chart = ledger.chart()
-    table = Table(title=f"{len(found)} {'entry' if len(found) == 1 else 'entries'}")
-    for heading in ("Effective", "Entry", "Type", "Account", "Debit", "Credit"):
-        table.add_column(heading, justify="right" if heading in ("Debit", "Credit") else "left")
-    for entry in found:
-        for index, item in enumerate(entry.line_items):
-            amount = item.commodity.format(item.amount) + " " + item.commodity.code
-            table.add_row(entry.entry_at.isoformat() if index == 0 else "",
-                          escape(entry.id) if index == 0 else "",
-                          escape(entry.entry_type) if index == 0 else "",
-                          escape(chart.get(item.account_id).name),
-                          amount if item.direction.value == "DEBIT" else "",
-                          amount if item.direction.value == "CREDIT" else "")
-    out.print(table)
-
-

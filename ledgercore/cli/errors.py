@@ -1,0 +1,100 @@
+"""The command line's refusals: bad input and usage exit 2 with one paragraph on stderr.
+
+The paragraph says what is wrong, where (file and JSON path), how to fix it, and ends
+with the error's stable code in brackets; no traceback, and nothing was written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NoReturn
+
+import typer
+from rich.markup import escape
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
+
+from ledgercore.cli.render import err
+from ledgercore.config import resolve_database_url
+from ledgercore.domain import LedgerError
+
+
+def fail(message: str) -> NoReturn:
+    # The message is text, not rich markup: its "[code]" and "$[0]" must print as written.
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    raise typer.Exit(2)
+
+
+@contextmanager
+def refusals(source: Path | None = None) -> Iterator[None]:
+    """Turn a LedgerError into the exit-2 paragraph the contract promises."""
+    try:
+        yield
+    except LedgerError as exc:
+        message = exc.message if exc.message.endswith(".") else exc.message + "."
+        if source is not None and source.name not in message:
+            message = f"{source}: {message}"
+        where = f" At {exc.path}." if exc.path else ""
+        found = exc.details.get("found")
+        if exc.code == "wrong_payload_kind" and not found and source is not None:
+            found = _kind_of(source)
+        if found:
+            fix = f" Name it as {found}: `ledgercore import {found} FILE`."
+        elif source is not None:
+            fix = " Nothing of this file was written: correct it and run the command again."
+        else:
+            fix = ""
+        fail(f"{message}{where}{fix} [{exc.code}]")
+
+
+def _kind_of(source: Path) -> str | None:
+    """Which payload kind a file looks like, to say which command reads it."""
+    from ledgercore.providers import detect_kind, read_document
+
+    try:
+        kind = detect_kind(read_document(source))
+    except LedgerError:
+        return None
+    return None if kind is None else kind.value
+
+
+def _shown_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+@contextmanager
+def database_errors(db: str | None) -> Iterator[None]:
+    """Exit 2 when the database URL is unusable or the database cannot be opened.
+
+    Only around opening and migrating: a failure in the middle of a command is a bug or
+    an outage, and keeps its traceback.
+    """
+    url = resolve_database_url(db)
+    origin = "--db" if db else "the database URL (--db, else $LEDGERCORE_DATABASE_URL)"
+    try:
+        yield
+    except ArgumentError as exc:
+        fail(f"{origin} {url!r} is not a database URL ledgercore can use ({exc}). Write it "
+             f"as sqlite:///books.db or postgresql://user@host/dbname.")
+    except DBAPIError as exc:
+        fail(f"cannot open the database at {_shown_url(url)}: {exc.orig}. Check {origin}: "
+             f"the directory of a SQLite file must exist, a server must be running and "
+             f"accept the connection.")
+
+
+@contextmanager
+def migrations(db: str | None) -> Iterator[None]:
+    """The refusals of a `db` command: an unknown revision is usage, as a bad URL is."""
+    from alembic.util import CommandError
+
+    with refusals(), database_errors(db):
+        try:
+            yield
+        except CommandError as exc:
+            fail(f"{exc}. `ledgercore db current` shows where the database is; the "
+                 f"revisions are 'head', 'base' or an id from migrations/versions/.")
