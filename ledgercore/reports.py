@@ -8,7 +8,7 @@ integer minor units until the last step, where the commodity's scale formats the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from ledgercore.domain import (
@@ -16,7 +16,6 @@ from ledgercore.domain import (
     JournalEntry,
     Period,
     ReportingBasis,
-    Statement,
     format_fixed,
 )
 from ledgercore.store import Ledger
@@ -126,6 +125,7 @@ def alpaca_jit_balances(ledger: Ledger, period: Period, entry_filter: EntryFilte
                         basis: ReportingBasis) -> list[dict[str, Any]]:
     """The Alpaca JIT balances response: one object per JIT ledger account."""
     from ledgercore.providers import jit_ledger_json
+    from ledgercore.providers.alpaca_export import opening_as_starting
     from ledgercore.providers.alpaca_jit import ledger_account_ids
 
     chart = ledger.chart()
@@ -133,7 +133,7 @@ def alpaca_jit_balances(ledger: Ledger, period: Period, entry_filter: EntryFilte
     out = []
     for account_id in ledger_account_ids(chart):
         account = chart.get(account_id)
-        statement = _opening_as_starting(
+        statement = opening_as_starting(
             ledger.statement(account.id, period, entry_filter, basis=basis))
         contras = []
         for line in statement.lines:
@@ -142,28 +142,6 @@ def alpaca_jit_balances(ledger: Ledger, period: Period, entry_filter: EntryFilte
             contras.append(chart.get(other[0]).name if other else None)
         out.append(jit_ledger_json(chart, statement, contras, tz=tz))
     return out
-
-
-def _opening_as_starting(statement: Statement) -> Statement:
-    """Fold the leading opening-balance lines of a JIT ledger into its starting balance.
-
-    The JIT importer posts a ledger's reported starting balance as an entry of type
-    OPENING_BALANCE just before its first transaction. Alpaca never lists it as a
-    transaction: written back as one, it would be read in again as a transaction the
-    ledger does not hold, and `verify` would flag it.
-    """
-    from ledgercore.providers.alpaca_jit import OPENING_ENTRY_TYPE
-
-    leading = 0
-    while (leading < len(statement.lines)
-           and statement.lines[leading].entry_type == OPENING_ENTRY_TYPE):
-        leading += 1
-    if not leading:
-        return statement
-    starting = dict(statement.starting)
-    for line in statement.lines[:leading]:
-        starting[line.commodity] = starting.get(line.commodity, 0) + line.amount
-    return replace(statement, starting=starting, lines=statement.lines[leading:])
 
 
 def describe(period: Period) -> str:

@@ -12,6 +12,7 @@ in the ledger's timezone (UTC by default), matching the importer.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, tzinfo
 from typing import Any
 
@@ -26,6 +27,7 @@ from ledgercore.domain import (
     statement,
 )
 from ledgercore.domain.balances import ALL_TIME
+from ledgercore.providers.alpaca_jit import OPENING_ENTRY_TYPE
 
 USD_SCALE = 2
 
@@ -90,7 +92,8 @@ def export_alpaca_jit_balances(chart: ChartOfAccounts, entries: Iterable[Journal
     by_id = {entry.id: entry for entry in entries}
     out = []
     for ledger_id in ledger_ids:
-        account_statement = statement(chart, entries, ledger_id, period, entry_filter)
+        account_statement = opening_as_starting(
+            statement(chart, entries, ledger_id, period, entry_filter))
         contras = [_contra_name(chart, by_id[line.entry_id], ledger_id)
                    for line in account_statement.lines]
         out.append(jit_ledger_json(chart, account_statement, contras, commodity=commodity,
@@ -103,3 +106,23 @@ def _contra_name(chart: ChartOfAccounts, entry: JournalEntry, ledger_id: str) ->
         if item.account_id != ledger_id:
             return chart.get(item.account_id).name
     return None
+
+
+def opening_as_starting(statement: Statement) -> Statement:
+    """Fold the leading opening-balance lines of a JIT ledger into its starting balance.
+
+    The JIT importer posts a ledger's reported starting balance as an entry of type
+    OPENING_BALANCE just before its first transaction. Alpaca never lists it as a
+    transaction: written back as one, it would be read in again as a transaction the
+    ledger does not hold, and `verify` would flag it.
+    """
+    leading = 0
+    while (leading < len(statement.lines)
+           and statement.lines[leading].entry_type == OPENING_ENTRY_TYPE):
+        leading += 1
+    if not leading:
+        return statement
+    starting = dict(statement.starting)
+    for line in statement.lines[:leading]:
+        starting[line.commodity] = starting.get(line.commodity, 0) + line.amount
+    return replace(statement, starting=starting, lines=statement.lines[leading:])

@@ -81,10 +81,10 @@ def parse_alpaca_jit_balances(document: Any, *, source: str | None = None
     if isinstance(document, tuple) and all(isinstance(x, JitLedgerBalances) for x in document):
         return document
     single = isinstance(document, dict)
-    document = as_array(document)
+    given, document = document, as_array(document)
     if not isinstance(document, list) or (
             document and detect_kind(document) is not PayloadKind.ALPACA_JIT_BALANCES):
-        raise wrong_kind(PayloadKind.ALPACA_JIT_BALANCES, document, source,
+        raise wrong_kind(PayloadKind.ALPACA_JIT_BALANCES, given, source,
                          "expected ledger objects with starting_balance and ending_balance")
     try:
         return JitBalancesAdapter.validate_python(document)

@@ -68,10 +68,10 @@ def parse_alpaca_journals(document: Any, *, source: str | None = None
     if isinstance(document, tuple) and all(isinstance(x, AlpacaJournal) for x in document):
         return document
     single = isinstance(document, dict)
-    document = as_array(document)
+    given, document = document, as_array(document)
     if not isinstance(document, list) or (
             document and detect_kind(document) is not PayloadKind.ALPACA_JOURNALS):
-        raise wrong_kind(PayloadKind.ALPACA_JOURNALS, document, source,
+        raise wrong_kind(PayloadKind.ALPACA_JOURNALS, given, source,
                          "expected journal objects with from_account and to_account")
     try:
         return JournalsAdapter.validate_python(document)

@@ -38,8 +38,8 @@ Quantity = Annotated[DecimalText, decimal_field(QUANTITY_SCALE, signed=False)]
 def _journal_type(value: str) -> str:
     if value.upper() not in JOURNAL_TYPES:
         raise PydanticCustomError("invalid_payload",
-                                  "entry_type must be JNLC or JNLS, got {value!r}",
-                                  {"value": value[:40]})
+                                  "entry_type must be JNLC or JNLS, got {value}",
+                                  {"value": repr(value[:40])})
     return value.upper()
 
 

@@ -35,7 +35,7 @@ def _direction(value: Any) -> Direction:
         return Direction(value)
     except ValueError:
         raise PydanticCustomError("invalid_entry",
-                                  "direction must be DEBIT or CREDIT, got {value!r}",
+                                  "direction must be DEBIT or CREDIT, got {value}",
                                   {"value": repr(value)[:40]}) from None
 
 

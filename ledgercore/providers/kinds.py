@@ -44,6 +44,6 @@ def wrong_kind(expected: PayloadKind, document: Any, source: str | None,
     found = detect_kind(document)
     looks = f"; it looks like {found.value}" if found is not None else ""
     where = f"{source}: " if source else ""
-    return WrongPayloadKind(f"{where}this is not a {expected.value} payload: {what}{looks}",
+    return WrongPayloadKind(f"{where}this is not a payload of kind {expected.value}: {what}{looks}",
                             path="$", source=source, expected=expected.value,
                             found=found.value if found is not None else None)
