@@ -126,6 +126,19 @@ def db_current(ctx: typer.Context) -> None:
         render.out.print(_revision(ctx.obj.db))
 
 
+@db_app.command("rebuild")
+def db_rebuild(ctx: typer.Context) -> None:
+    """Recompute the derived figures (period totals, cash-basis projection) from the journal.
+
+    Posting keeps both current; rebuild after writing to the tables by other means.
+    """
+    with open_ledger(ctx) as ledger:
+        ledger.rebuild_period_totals()
+        ledger.rebuild_cash_projection()
+        render.plain(f"rebuilt period totals and the cash-basis projection of "
+                     f"ledger {ledger.settings.name}")
+
+
 # -- import -----------------------------------------------------------------------------
 
 Files = Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, readable=True,

@@ -1,4 +1,4 @@
-"""`ledgercore db upgrade|current|downgrade`, and which database a command opens.
+"""`ledgercore db upgrade|current|downgrade|rebuild`, and which database a command opens.
 
 The URL is `--db`, else ``LEDGERCORE_DATABASE_URL``, else ``./ledgercore.db``: each step of
 that order is shown by the one database that ends up holding the imported chart.
@@ -12,7 +12,7 @@ import pytest
 
 from ledgercore.store import migrate
 
-from .conftest import LAYER_BALANCES, Run, assert_refused, counts, invoke, sqlite_url
+from .conftest import LAYER_BALANCES, LAYER_ENTRIES, Run, assert_refused, counts, invoke, sqlite_url
 
 
 def test_upgrade_current_downgrade(run: Run, db: str) -> None:
@@ -87,3 +87,14 @@ def test_db_option_beats_the_environment_which_beats_the_default(
 
     charts = {path.name: counts(sqlite_url(path))[0] for path in (option, variable, default)}
     assert len(set(charts.values())) == 1 and charts["option.db"] > 0
+
+
+def test_rebuild_recomputes_the_same_figures(run: Run, db: str) -> None:
+    assert run("import", "layer-balances", LAYER_BALANCES).exit_code == 0
+    assert run("import", "layer-entries", LAYER_ENTRIES).exit_code == 0
+    reports = [("balances", "--basis", basis, "--start", "2024-02-01", "--format", "json")
+               for basis in ("accrual", "cash")]
+    before = [run(*report).stdout for report in reports]
+    assert run("db", "rebuild").exit_code == 0
+    assert [run(*report).stdout for report in reports] == before
+    assert counts(db)[1] > 0
