@@ -74,8 +74,8 @@ class FastEntries:
     def __init__(self, book: AccountBook) -> None:
         self.book = book
         self.instants: dict[str, datetime] = {}
-        # account id -> (a plain copy of the raw account object, the id it resolved to)
-        self.described: dict[str, tuple[dict[str, Any], str]] = {}
+        # raw account id -> (a plain copy of the raw account object, the id it resolved to)
+        self.described: dict[Any, tuple[dict[str, Any], str]] = {}
 
     def instant(self, text: Any) -> datetime | None:
         if type(text) is not str:
@@ -97,17 +97,21 @@ class FastEntries:
     def account(self, raw: Any) -> str | None:
         if type(raw) is not dict:
             return None
-        ident = raw.get("id")
-        if type(ident) is str:
-            # The common case: an object seen before, compared whole (in C) with its copy.
-            hit = self.described.get(ident)
-            if hit is not None and hit[0] == raw:
-                return hit[1]
+        ident = raw.get("id")  # a string, or Layer's {"type": "AccountId", "id": ...}
+        try:
+            key = ident if type(ident) is not dict else tuple(ident.items())
+            hit = self.described.get(key)
+        except TypeError:  # an unhashable id: no cache, the checks below decide
+            key = hit = None
+        # The common case: an object seen before, compared whole (in C) with its copy.
+        if hit is not None and hit[0] == raw:
+            return hit[1]
         account_id = self._account_by_fields(raw)
-        if account_id is not None and type(ident) is str and len(self.described) < _CACHE_LIMIT:
+        if account_id is not None and key is not None and (
+                len(self.described) < _CACHE_LIMIT):
             plain = _plain_copy(raw)
             if plain is not None:
-                self.described[ident] = (plain, account_id)
+                self.described[key] = (plain, account_id)
         return account_id
 
     def _account_by_fields(self, raw: dict[str, Any]) -> str | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -94,8 +95,13 @@ def insert_tuples(connection: Connection, table: str, columns: Sequence[str],
             for row in rows:
                 copy.write_row(row)
         return
-    marks = ", ".join("?" for _ in columns)
-    execute_many(connection, f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+    execute_many(connection, _insert_sql(table, tuple(columns)), rows)
+
+
+@lru_cache(maxsize=64)
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    return (f"INSERT INTO {table} ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' for _ in columns)})")
 
 
 def reserve_keys(connection: Connection, table: str, count: int) -> list[int]:
