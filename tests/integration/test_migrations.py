@@ -15,7 +15,8 @@ from ledgercore.store import Ledger, SchemaOutOfDate, migrate
 from ledgercore.store.schema import Base
 
 TABLES = {"ledgers", "commodities", "accounts", "journal_entries", "line_items",
-          "entry_tags", "period_totals"}
+          "entry_tags", "period_totals",
+          "cash_open_items", "cash_allocations", "cash_lines", "cash_period_totals"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
