@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import heapq
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -463,8 +464,7 @@ def settle(chart: ChartOfAccounts, entries: Iterable[JournalEntry], *,
                                    f"earlier entry", entry_id=item_id,
                                    settling_entry_id=settling_id)
     items: dict[ItemKey, OpenItem] = {}
-    # Items with something left, by (clearing account, commodity), in FIFO order.
-    queues: dict[tuple[str, str], list[tuple[datetime, str, ItemKey]]] = defaultdict(list)
+    queues = _Queues()
     by_settler: dict[str, tuple[Allocation, ...]] = {}
     originals: dict[str, JournalEntry] = {}
     allocations: list[Allocation] = []
@@ -483,12 +483,11 @@ def settle(chart: ChartOfAccounts, entries: Iterable[JournalEntry], *,
         state: dict[ItemKey, OpenItem] = {}
         for (account_id, code), net in _clearing_nets(chart, entry, clearing).items():
             covered = 0
-            for _, _, key in queues[(account_id, code)] if net < 0 else ():
+            for key in queues.eligible(account_id, code, entry.counterparty) if net < 0 else ():
                 if covered >= -net:  # the FIFO prefix that can absorb the decrease
                     break
-                if _same_party(items[key], entry):
-                    state[key] = items[key]
-                    covered += items[key].remaining
+                state[key] = items[key]
+                covered += items[key].remaining
             for item_id in (*named, *([original.id] if original else [])):
                 if (item_id, account_id, code) in items:
                     state[(item_id, account_id, code)] = items[(item_id, account_id, code)]
@@ -497,26 +496,51 @@ def settle(chart: ChartOfAccounts, entries: Iterable[JournalEntry], *,
                             original_allocations=reversed_, settles=named)
         for allocation in made:
             item = items[allocation.item_key]
-            _track(items, queues, dataclasses.replace(
+            queues.track(items, dataclasses.replace(
                 item, settled=item.settled + allocation.amount))
         for item in open_items(chart, entry, clearing=clearing, original=original):
-            _track(items, queues, item)
+            queues.track(items, item)
         by_settler[entry.id] = made
         allocations.extend(made)
     return Settlement(tuple(allocations), items, originals, ordered)
 
 
-def _track(items: dict[ItemKey, OpenItem],
-           queues: dict[tuple[str, str], list[tuple[datetime, str, ItemKey]]],
-           item: OpenItem) -> None:
-    was_open = item.key in items and items[item.key].remaining > 0
-    items[item.key] = item
-    queue = queues[(item.clearing_account_id, item.commodity.code)]
-    place = (item.entry_at, item.entry_id, item.key)
-    if item.remaining > 0 and not was_open:
-        bisect.insort(queue, place)
-    elif item.remaining <= 0 and was_open:
-        del queue[bisect.bisect_left(queue, place)]
+class _Queues:
+    """The items with something left, in FIFO order (entry_at, id), to find a prefix fast.
+
+    One queue per clearing account and commodity, and one per (clearing account, commodity,
+    counterparty or none): a settling entry with a counterparty reads the merge of its
+    counterparty's queue and the queue of items without one (exactly the items
+    `_same_party` accepts, in FIFO order) instead of skipping through every customer's.
+    """
+
+    def __init__(self) -> None:
+        self._all: dict[tuple[str, str], list[tuple[datetime, str, ItemKey]]] = (
+            defaultdict(list))
+        self._party: dict[tuple[str, str, Counterparty | None],
+                          list[tuple[datetime, str, ItemKey]]] = defaultdict(list)
+
+    def eligible(self, account_id: str, code: str,
+                 party: Counterparty | None) -> Iterator[ItemKey]:
+        """Keys of the open items a decrease by `party` may settle, in FIFO order."""
+        if party is None:
+            return (key for _, _, key in self._all[(account_id, code)])
+        return (key for _, _, key in heapq.merge(self._party[(account_id, code, party)],
+                                                 self._party[(account_id, code, None)]))
+
+    def track(self, items: dict[ItemKey, OpenItem], item: OpenItem) -> None:
+        """Record `item`'s new state in `items` and move it in or out of the queues."""
+        was_open = item.key in items and items[item.key].remaining > 0
+        items[item.key] = item
+        place = (item.entry_at, item.entry_id, item.key)
+        queues = (self._all[(item.clearing_account_id, item.commodity.code)],
+                  self._party[(item.clearing_account_id, item.commodity.code,
+                               item.counterparty)])
+        for queue in queues:
+            if item.remaining > 0 and not was_open:
+                bisect.insort(queue, place)
+            elif item.remaining <= 0 and was_open:
+                del queue[bisect.bisect_left(queue, place)]
 
 
 def cash_view(chart: ChartOfAccounts, entries: Iterable[JournalEntry], *,

@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, insert, or_, select, text, tuple_
+from sqlalchemy import Table, and_, delete, insert, or_, select, text
 from sqlalchemy.engine import Connection
 
 from ledgercore.domain.balances import statement_order
@@ -33,7 +33,8 @@ from ledgercore.domain.cash import (
     settle,
     settle_entry,
 )
-from ledgercore.domain.entries import Counterparty, CounterpartyKind, JournalEntry
+from ledgercore.domain.entries import JournalEntry
+from ledgercore.store.cash_items import OpenItems, insert_allocations, insert_items
 from ledgercore.store.catalog import Catalog
 from ledgercore.store.instants import bucket_starts, from_micros, to_micros
 from ledgercore.store.repository import chunks, load_entries
@@ -95,18 +96,28 @@ def on_posted(connection: Connection, catalog: Catalog,
     fresh = sorted((e for e in entries if context.touched(e)), key=statement_order)
     if not fresh:
         return
-    found = _keys_of(connection, catalog.ledger_id, {e.id for e in fresh})
-    context.keys.update(found)
-    context.entries.update((found[e.id], e) for e in fresh)
+    withdrawn = _withdrawn(context, fresh)
+    context.entries.update((context.keys[e.id], e) for e in fresh)
     context.load(())
     replayed = _backdated(context, fresh)
-    _withdraw(context, [found[e.id] for e in fresh])
-    again = _replay(context, replayed) if replayed else set()
+    known: dict[int, list[Allocation]] = defaultdict(list)
+    again: set[int] = set()
+    if replayed:
+        again, made = _replay(context, replayed, [context.keys[e.id] for e in fresh
+                                                  if context.touched(e) & replayed])
+        for allocation in made:
+            known[context.keys[allocation.settling_entry_id]].append(allocation)
+    book = OpenItems(connection, catalog, context.keys)
     for entry in fresh:
         accounts = context.touched(entry) - replayed
         if accounts:
-            _apply(context, found[entry.id], entry, accounts)
-    _project(context, again | {found[e.id] for e in fresh})
+            _apply(context, book, entry, accounts)
+    book.flush()
+    for entry_id, made in book.made.items():
+        known[context.keys[entry_id]].extend(made)
+    keys = {context.keys[e.id] for e in fresh}
+    # Entries projected before that a replay touched: their view is read back and redone.
+    _project(context, again | keys, known, again - keys, withdrawn)
 
 
 def rebuild(connection: Connection, catalog: Catalog) -> None:
@@ -121,8 +132,12 @@ def rebuild(connection: Connection, catalog: Catalog) -> None:
     keys = connection.execute(select(li.entry_id).distinct().where(
         li.ledger_id == ledger,
         li.account_id.in_([catalog.account_key[a] for a in context.clearing]))).scalars().all()
-    _withdraw(context, sorted(keys))
-    _project(context, _replay(context, context.clearing))
+    withdrawn = _withdrawn_rows(context, li.entry_id.in_, sorted(keys))
+    again, made = _replay(context, context.clearing, withdrawn=keys)
+    known: dict[int, list[Allocation]] = defaultdict(list)
+    for allocation in made:
+        known[context.keys[allocation.settling_entry_id]].append(allocation)
+    _project(context, again, known, (), withdrawn)
 
 
 def _keys_of(connection: Connection, ledger_id: int, ids: Collection[str]) -> dict[str, int]:
@@ -141,43 +156,64 @@ def _backdated(context: _Context, fresh: Sequence[JournalEntry]) -> frozenset[st
         for account in context.touched(entry):
             first.setdefault(account, entry)
     cl, je = cash_lines.c, journal_entries.c
-    out = set()
-    for account, entry in first.items():
-        rows = context.connection.execute(
-            select(je.entry_at, je.created_at, je.external_id)
-            .join_from(cash_lines, journal_entries, je.id == cl.entry_id)
-            .where(cl.account_id == context.catalog.account_key[account],
-                   cl.entry_at >= to_micros(entry.entry_at), cl.sign == WITHDRAWN)).all()
-        mark = statement_order(entry)
-        if any((from_micros(at), from_micros(created), ext) > mark for at, created, ext in rows):
-            out.add(account)
-    return frozenset(out)
+    fresh_keys = {context.keys[e.id] for e in fresh}
+    account_key = context.catalog.account_key
+    rows = context.connection.execute(
+        select(cl.account_id, je.id, je.entry_at, je.created_at, je.external_id)
+        .join_from(cash_lines, journal_entries, je.id == cl.entry_id)
+        .where(cl.sign == WITHDRAWN, or_(*(
+            and_(cl.account_id == account_key[account], cl.entry_at >= to_micros(e.entry_at))
+            for account, e in sorted(first.items()))))).all()
+    marks = {account_key[account]: (account, statement_order(e)) for account, e in first.items()}
+    return frozenset(
+        marks[row.account_id][0] for row in rows if row.id not in fresh_keys
+        and (from_micros(row.entry_at), from_micros(row.created_at), row.external_id)
+        > marks[row.account_id][1])
 
 
-def _withdraw(context: _Context, keys: Sequence[int]) -> None:
-    """Write the withdrawn accrual lines of newly projected entries (they never change)."""
-    li = line_items.c
+def _withdrawn(context: _Context, fresh: Sequence[JournalEntry]) -> list[dict[str, Any]]:
+    """The withdrawn lines of fresh entries, read with their row keys (put in context)."""
+    je = journal_entries.c
+    return _withdrawn_rows(context, lambda part: and_(
+        je.ledger_id == context.catalog.ledger_id, je.external_id.in_(part)),
+        sorted(e.id for e in fresh))
+
+
+def _withdrawn_rows(context: _Context, where: Any, values: Sequence[Any]) -> list[dict[str, Any]]:
+    """Cash lines withdrawing the accrual lines of entries (written once, never changed)."""
+    li, je = line_items.c, journal_entries.c
     rows: list[dict[str, Any]] = []
-    for part in chunks(keys):
+    for part in chunks(values):
         for row in context.connection.execute(select(
                 li.entry_id, li.position, li.ledger_id, li.account_id, li.commodity_id,
-                li.amount, li.direction, li.effect, li.entry_at, li.external_id)
-                .where(li.entry_id.in_(part))).mappings():
-            rows.append({**row, "effect": -row["effect"], "sign": WITHDRAWN})
-    _insert(context.connection, cash_lines, rows)
-    _add_totals(context.connection, rows)
+                li.amount, li.direction, li.effect, li.entry_at, li.external_id,
+                je.external_id.label("entry"))
+                .join_from(line_items, journal_entries, je.id == li.entry_id)
+                .where(where(part))).mappings():
+            context.keys[row["entry"]] = row["entry_id"]
+            line = dict(row)
+            del line["entry"]
+            rows.append({**line, "effect": -row["effect"], "sign": WITHDRAWN})
+    return rows
 
 
-def _replay(context: _Context, accounts: frozenset[str]) -> set[int]:
+def _replay(context: _Context, accounts: frozenset[str],
+            withdrawn: Collection[int] = ()) -> tuple[set[int], list[Allocation]]:
     """Recompute the allocations and open items of `accounts` with the domain's `settle`.
 
+    Args:
+        context: the step.
+        accounts: the clearing accounts to replay.
+        withdrawn: keys of entries touching them whose withdrawn lines are not stored yet.
+
     Returns:
-        The keys of every entry touching those accounts (their views may have changed).
+        The keys of every entry touching those accounts (their views may have changed),
+        and the allocations made on them.
     """
     catalog, connection = context.catalog, context.connection
     account_keys = [catalog.account_key[a] for a in sorted(accounts)]
     cl = cash_lines.c
-    keys: set[int] = set()
+    keys: set[int] = set(withdrawn)
     for part in chunks(account_keys):
         keys.update(connection.execute(select(cl.entry_id).distinct().where(
             cl.account_id.in_(part), cl.sign == WITHDRAWN)).scalars())
@@ -190,120 +226,37 @@ def _replay(context: _Context, accounts: frozenset[str]) -> set[int]:
     outcome = settle(context.chart, journal.values())
     for table in (cash_allocations, cash_open_items):
         connection.execute(delete(table).where(table.c.account_id.in_(account_keys)))
-    _insert_items(context, [i for i in outcome.items.values()
-                            if i.clearing_account_id in accounts])
-    _insert_allocations(context, [a for a in outcome.allocations
-                                  if a.clearing_account_id in accounts])
-    return keys
+    insert_items(connection, catalog, context.keys, [
+        i for i in outcome.items.values() if i.clearing_account_id in accounts])
+    made = [a for a in outcome.allocations if a.clearing_account_id in accounts]
+    insert_allocations(connection, catalog, context.keys, made)
+    return keys, made
 
 
-def _apply(context: _Context, key: int, entry: JournalEntry, accounts: frozenset[str]) -> None:
+def _apply(context: _Context, book: OpenItems, entry: JournalEntry,
+           accounts: frozenset[str]) -> None:
     """Settle `entry` on `accounts` from the stored state, as the incremental contract says."""
     original = context.original(entry)
-    state = _candidates(context, entry, accounts)
-    previous: list[Allocation] = []
-    if original is not None:
-        okey = context.keys[original.id]
-        previous = [a for a in _allocations(context, [okey]).get(okey, [])
-                    if a.clearing_account_id in accounts]
-        state.update(_items(context, or_(
-            cash_open_items.c.entry_id == okey,
-            tuple_(cash_open_items.c.entry_id, cash_open_items.c.account_id,
-                   cash_open_items.c.commodity_id).in_(
-                [(context.keys[a.open_item_id], context.catalog.account_key[
-                    a.clearing_account_id], context.catalog.commodity_key[a.commodity])
-                 for a in previous] or [(-1, -1, -1)]))))
-    made = settle_entry(context.chart, entry, state, clearing=context.clearing,
-                        original=original, original_allocations=previous, accounts=accounts)
-    remaining: dict[ItemKey, int] = defaultdict(int)
-    for allocation in made:
-        remaining[allocation.item_key] -= allocation.amount
-    if remaining:
-        _execute_many(context.connection, _SETTLE, [
-            {"change": change, "entry": context.keys[k[0]],
-             "account": context.catalog.account_key[k[1]],
-             "commodity": context.catalog.commodity_key[k[2]]}
-            for k, change in sorted(remaining.items())])
-    _insert_allocations(context, made)
-    _insert_items(context, [i for i in open_items(context.chart, entry, clearing=context.clearing,
-                                                  original=original)
-                            if i.clearing_account_id in accounts])
-    context.entries[key] = entry
-
-
-_SETTLE = ("UPDATE cash_open_items SET remaining = remaining + :change "
-           "WHERE entry_id = :entry AND account_id = :account AND commodity_id = :commodity")
-
-
-def _candidates(context: _Context, entry: JournalEntry,
-                accounts: frozenset[str]) -> dict[ItemKey, OpenItem]:
-    """Items still open on the clearing accounts and commodities `entry` decreases."""
-    nets: dict[tuple[str, str], int] = defaultdict(int)
+    decreases: dict[tuple[str, str], int] = defaultdict(int)
     for line in entry.line_items:
         if line.account_id in accounts:
-            nets[(line.account_id, line.commodity.code)] += context.chart.get(
+            decreases[(line.account_id, line.commodity.code)] -= context.chart.get(
                 line.account_id).effect(line.direction, line.amount)
-    decreased = [(context.catalog.account_key[a], context.catalog.commodity_key[c])
-                 for (a, c), net in sorted(nets.items()) if net < 0]
-    if not decreased:
-        return {}
-    oi, je = cash_open_items.c, journal_entries.c
-    where: list[Any] = [tuple_(oi.account_id, oi.commodity_id).in_(decreased),
-                        oi.remaining > 0, oi.entry_at <= to_micros(entry.entry_at)]
-    party = entry.counterparty
-    if party is not None:  # FIFO is restricted to the counterparty when both carry one
-        where.append(or_(je.counterparty_kind.is_(None), and_(
-            je.counterparty_kind == party.kind.value, je.counterparty_id == party.id)))
-    return _items(context, and_(*where))
-
-
-def _items(context: _Context, where: Any) -> dict[ItemKey, OpenItem]:
-    oi, je = cash_open_items.c, journal_entries.c
-    out: dict[ItemKey, OpenItem] = {}
-    catalog = context.catalog
-    for row in context.connection.execute(
-            select(oi.entry_id, oi.account_id, oi.commodity_id, oi.total, oi.remaining,
-                   je.external_id,
-                   je.entry_at, je.created_at, je.counterparty_kind, je.counterparty_id)
-            .join_from(cash_open_items, journal_entries, je.id == oi.entry_id).where(where)):
-        account = catalog.account_id[row.account_id]
-        context.keys[row.external_id] = row.entry_id
-        party = None if row.counterparty_kind is None else Counterparty(
-            CounterpartyKind(row.counterparty_kind), row.counterparty_id)
-        # The basis is not needed to allocate; `_basis` recomputes it to recognise lines.
-        item = OpenItem(row.external_id, account, catalog.commodity[row.commodity_id],
-                        context.chart.get(account).normal,
-                        (from_micros(row.entry_at), from_micros(row.created_at),
-                         row.external_id), party, row.total, (), row.total - row.remaining)
-        out[item.key] = item
-    return out
-
-
-def _insert_items(context: _Context, items: Sequence[OpenItem]) -> None:
-    catalog = context.catalog
-    _insert(context.connection, cash_open_items, [
-        {"entry_id": context.keys[i.entry_id],
-         "account_id": catalog.account_key[i.clearing_account_id],
-         "commodity_id": catalog.commodity_key[i.commodity.code],
-         "ledger_id": catalog.ledger_id, "entry_at": to_micros(i.entry_at),
-         "total": i.total, "remaining": i.remaining} for i in items])
-
-
-def _insert_allocations(context: _Context, allocations: Sequence[Allocation]) -> None:
-    catalog = context.catalog
-    seq: dict[tuple[str, str, str], int] = defaultdict(int)
-    rows = []
-    for a in allocations:
-        group = (a.settling_entry_id, a.clearing_account_id, a.commodity)
-        rows.append({"settling_entry_id": context.keys[a.settling_entry_id],
-                     "account_id": catalog.account_key[a.clearing_account_id],
-                     "commodity_id": catalog.commodity_key[a.commodity], "seq": seq[group],
-                     "ledger_id": catalog.ledger_id,
-                     "item_entry_id": context.keys[a.open_item_id], "amount": a.amount,
-                     "settled_before": a.settled_before,
-                     "recognised_at": to_micros(a.recognised_at)})
-        seq[group] += 1
-    _insert(context.connection, cash_allocations, rows)
+    state = book.candidates(entry, {k: v for k, v in decreases.items() if v > 0})
+    previous: list[Allocation] = []
+    if original is not None:
+        if original.id in book.made:
+            previous = list(book.made[original.id])
+        else:
+            okey = context.keys[original.id]
+            previous = _allocations(context, [okey]).get(okey, [])
+        previous = [a for a in previous if a.clearing_account_id in accounts]
+        state.update(book.of_entries({original.id}, {a.item_key for a in previous}))
+    made = settle_entry(context.chart, entry, state, clearing=context.clearing,
+                        original=original, original_allocations=previous, accounts=accounts)
+    book.settle(made)
+    book.open(i for i in open_items(context.chart, entry, clearing=context.clearing,
+                                    original=original) if i.clearing_account_id in accounts)
 
 
 def _allocations(context: _Context, settlers: Sequence[int]) -> dict[int, list[Allocation]]:
@@ -329,24 +282,35 @@ def _allocations(context: _Context, settlers: Sequence[int]) -> dict[int, list[A
     return {k: [a for _, a in sorted(v, key=lambda pair: pair[0])] for k, v in found.items()}
 
 
-def _project(context: _Context, keys: Collection[int]) -> None:
-    """(Re)write the cash-view lines of these entries and their bucket totals."""
+def _project(context: _Context, keys: Collection[int],
+             known: Mapping[int, Sequence[Allocation]], stored: Collection[int],
+             withdrawn: Sequence[dict[str, Any]]) -> None:
+    """Write the cash-view lines of these entries, the withdrawn lines, and their totals.
+
+    Args:
+        context: the step.
+        keys: the entries to project.
+        known: allocations made in this step, by settling entry key.
+        stored: entries projected before (their view lines are replaced) whose allocations
+            are read from the store; the others' are in `known`.
+        withdrawn: withdrawn lines to write with them.
+    """
     connection, catalog = context.connection, context.catalog
     ordered = sorted(keys)
     cl = cash_lines.c
     old: list[dict[str, Any]] = []
-    for part in chunks(ordered):
+    replaced = sorted(stored)
+    for part in chunks(replaced):
         for row in connection.execute(select(cl.ledger_id, cl.account_id, cl.commodity_id,
                                              cl.effect, cl.entry_at)
                                       .where(cl.entry_id.in_(part), cl.sign == VIEW)).mappings():
             old.append({**row, "effect": -row["effect"], "sign": -VIEW})
         connection.execute(delete(cash_lines).where(cl.entry_id.in_(part), cl.sign == VIEW))
-    allocations = _allocations(context, ordered)
-    context.load([*keys, *(context.keys[a.open_item_id] for made in allocations.values()
-                           for a in made)])
-    items = _basis(context, {context.keys[a.open_item_id] for made in allocations.values()
-                             for a in made})
-    rows: list[dict[str, Any]] = []
+    allocations: dict[int, Sequence[Allocation]] = {**known, **_allocations(context, replaced)}
+    item_entries = {context.keys[a.open_item_id] for made in allocations.values() for a in made}
+    context.load([*keys, *item_entries])
+    items = _basis(context, item_entries)
+    rows: list[dict[str, Any]] = list(withdrawn)
     for key in ordered:
         entry = context.entries[key]
         seen = cash_entry(context.chart, entry, allocations.get(key, ()), items,

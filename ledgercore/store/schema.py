@@ -35,6 +35,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -51,6 +52,10 @@ BigKey = BigInteger().with_variant(Integer(), "sqlite")
 
 # Period-total granularities: UTC calendar year, month and day.
 YEAR, MONTH, DAY = "Y", "M", "D"
+
+# The predicate of the partial indexes of open items. A query must spell it exactly so
+# (a literal, not a bound parameter) for SQLite's planner to use them.
+OPEN_ITEM = "remaining > 0"
 
 
 class Base(DeclarativeBase):
@@ -187,14 +192,19 @@ class CashOpenItemRow(Base):
     """What one entry added to one clearing account in one commodity, and what is left.
 
     The domain's `OpenItem` without its basis (recomputed from the entry when a line is
-    recognised); `remaining` is ``total - settled``, indexed so a payment reads only the
-    items still open on its clearing account.
+    recognised); `remaining` is ``total - settled``. The entry's counterparty is copied
+    here so a payment reads the first open items of its counterparty (or of none) in FIFO
+    order straight from a partial index of the items still open (``remaining > 0``):
+    settled items, the bulk of a ledger's history, are not in the indexes at all.
     """
 
     __tablename__ = "cash_open_items"
     __table_args__ = (
-        Index("ix_cash_open_items_account_remaining", "account_id", "commodity_id",
-              "remaining", "entry_at"),
+        Index("ix_cash_open_items_open", "account_id", "commodity_id", "entry_at",
+              sqlite_where=text(OPEN_ITEM), postgresql_where=text(OPEN_ITEM)),
+        Index("ix_cash_open_items_open_party", "account_id", "commodity_id",
+              "counterparty_kind", "counterparty_id", "entry_at",
+              sqlite_where=text(OPEN_ITEM), postgresql_where=text(OPEN_ITEM)),
         CheckConstraint("remaining >= 0 AND remaining <= total", name="remaining_range"),
         {"sqlite_with_rowid": False},
     )
@@ -204,6 +214,8 @@ class CashOpenItemRow(Base):
     commodity_id: Mapped[int] = mapped_column(ForeignKey("commodities.id"), primary_key=True)
     ledger_id: Mapped[int] = mapped_column(ForeignKey("ledgers.id"))
     entry_at: Mapped[int] = mapped_column(BigInteger)
+    counterparty_kind: Mapped[str | None] = mapped_column(String(16))
+    counterparty_id: Mapped[str | None] = mapped_column(String(200))
     total: Mapped[int] = mapped_column(BigInteger)
     remaining: Mapped[int] = mapped_column(BigInteger)
 

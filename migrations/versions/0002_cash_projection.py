@@ -23,6 +23,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _KEY = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+_OPEN = "remaining > 0"  # the open items' partial indexes (schema.OPEN_ITEM)
 
 
 def _fk(table: str, column: str, target: str) -> sa.ForeignKeyConstraint:
@@ -38,6 +39,8 @@ def upgrade() -> None:
         sa.Column("commodity_id", sa.Integer(), nullable=False),
         sa.Column("ledger_id", sa.Integer(), nullable=False),
         sa.Column("entry_at", sa.BigInteger(), nullable=False),
+        sa.Column("counterparty_kind", sa.String(length=16), nullable=True),
+        sa.Column("counterparty_id", sa.String(length=200), nullable=True),
         sa.Column("total", sa.BigInteger(), nullable=False),
         sa.Column("remaining", sa.BigInteger(), nullable=False),
         sa.CheckConstraint("remaining >= 0 AND remaining <= total",
@@ -50,8 +53,14 @@ def upgrade() -> None:
                                 name=op.f("pk_cash_open_items")),
         sqlite_with_rowid=False,
     )
-    op.create_index("ix_cash_open_items_account_remaining", "cash_open_items",
-                    ["account_id", "commodity_id", "remaining", "entry_at"])
+    # Partial: only the items still open, the ones a payment may settle.
+    op.create_index("ix_cash_open_items_open", "cash_open_items",
+                    ["account_id", "commodity_id", "entry_at"],
+                    sqlite_where=sa.text(_OPEN), postgresql_where=sa.text(_OPEN))
+    op.create_index("ix_cash_open_items_open_party", "cash_open_items",
+                    ["account_id", "commodity_id", "counterparty_kind", "counterparty_id",
+                     "entry_at"],
+                    sqlite_where=sa.text(_OPEN), postgresql_where=sa.text(_OPEN))
     op.create_table(
         "cash_allocations",
         sa.Column("settling_entry_id", _KEY, nullable=False),
@@ -140,5 +149,6 @@ def downgrade() -> None:
     op.drop_table("cash_lines")
     op.drop_index("ix_cash_allocations_account", table_name="cash_allocations")
     op.drop_table("cash_allocations")
-    op.drop_index("ix_cash_open_items_account_remaining", table_name="cash_open_items")
+    op.drop_index("ix_cash_open_items_open_party", table_name="cash_open_items")
+    op.drop_index("ix_cash_open_items_open", table_name="cash_open_items")
     op.drop_table("cash_open_items")
