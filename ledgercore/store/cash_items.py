@@ -8,7 +8,7 @@ and keeps what it read per (account, commodity, counterparty) group for the rest
 write: the stored rows do not change until `flush`, so a prefix read for one payment of a
 batch serves the next one. Settling and opening happen in memory, on top of the stored
 state; `flush` writes the new remaining amounts, the new items and the allocations with
-one statement each.
+one driver call each (`ledgercore.store.driver`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Select, bindparam, insert, literal_column, select, text, tuple_
+from sqlalchemy import Select, bindparam, literal_column, select, tuple_
 from sqlalchemy.engine import Connection
 
 from ledgercore.domain.accounts import ChartOfAccounts
@@ -26,10 +26,10 @@ from ledgercore.domain.balances import statement_order
 from ledgercore.domain.cash import Allocation, ItemKey, OpenItem
 from ledgercore.domain.entries import Counterparty, CounterpartyKind, JournalEntry
 from ledgercore.store.catalog import Catalog
+from ledgercore.store.driver import execute_many, insert_tuples
 from ledgercore.store.instants import from_micros, to_micros
 from ledgercore.store.repository import chunks
 from ledgercore.store.schema import (
-    cash_allocations,
     cash_open_items,
     journal_entries,
 )
@@ -66,8 +66,8 @@ _PREFIXES = {
 }
 _PARTY_PREFIX = _prefix(_oi.counterparty_kind == bindparam("kind"),
                         _oi.counterparty_id == bindparam("party"))
-_SETTLE = text("UPDATE cash_open_items SET remaining = remaining + :change "
-               "WHERE entry_id = :entry AND account_id = :account AND commodity_id = :commodity")
+_SETTLE = ("UPDATE cash_open_items SET remaining = remaining + :change "
+           "WHERE entry_id = :entry AND account_id = :account AND commodity_id = :commodity")
 
 # (clearing account, commodity, "any" | "none" | counterparty kind, counterparty id)
 Group = tuple[str, str, str, str | None]
@@ -104,7 +104,11 @@ class OpenItems:
         self.keys = keys
         self.items: dict[ItemKey, OpenItem] = {}   # every item read or made, as it stands
         self.stored: dict[ItemKey, int] = {}       # settled as stored, for items read
-        self.changed: dict[tuple[str, str], set[ItemKey]] = defaultdict(set)
+        # Items made or changed here that are open, by (account, commodity, counterparty)
+        # and by (account, commodity): stored rows may not show them as they stand.
+        self._open_by_party: dict[tuple[str, str, Counterparty | None], set[ItemKey]] = (
+            defaultdict(set))
+        self._open: dict[tuple[str, str], set[ItemKey]] = defaultdict(set)
         self.made: dict[str, list[Allocation]] = defaultdict(list)  # by settling entry id
         self._order: list[Allocation] = []
         self._prefixes: dict[Group, _Prefix] = defaultdict(_Prefix)
@@ -126,7 +130,10 @@ class OpenItems:
                 bounds = [self._read(group, limit) for group in groups]
                 pool = {key: self.items[key] for group in groups
                         for key in self._prefixes[group].keys}
-                pool.update((key, self.items[key]) for key in self.changed[(account, code)])
+                for changed in ([self._open[(account, code)]] if party is None else [
+                        self._open_by_party[(account, code, party)],
+                        self._open_by_party[(account, code, None)]]):
+                    pool.update((key, self.items[key]) for key in changed)
                 pool = {key: item for key, item in pool.items()
                         if item.remaining > 0 and item.order < mark
                         and (party is None or item.counterparty in (None, party))}
@@ -197,18 +204,25 @@ class OpenItems:
     def settle(self, allocations: Iterable[Allocation]) -> None:
         """Record allocations (in the order made) and apply them to their items."""
         for allocation in allocations:
-            key = allocation.item_key
-            item = self.items[key]
-            self.items[key] = replace(item, settled=item.settled + allocation.amount)
-            self.changed[(key[1], key[2])].add(key)
+            item = self.items[allocation.item_key]
+            self._track(replace(item, settled=item.settled + allocation.amount))
             self.made[allocation.settling_entry_id].append(allocation)
             self._order.append(allocation)
 
     def open(self, items: Iterable[OpenItem]) -> None:
         """New items (of an entry just posted), not stored yet."""
         for item in items:
-            self.items[item.key] = item
-            self.changed[(item.clearing_account_id, item.commodity.code)].add(item.key)
+            self._track(item)
+
+    def _track(self, item: OpenItem) -> None:
+        self.items[item.key] = item
+        account, code = item.clearing_account_id, item.commodity.code
+        for found in (self._open[(account, code)],
+                      self._open_by_party[(account, code, item.counterparty)]):
+            if item.remaining > 0:
+                found.add(item.key)
+            else:
+                found.discard(item.key)
 
     def flush(self) -> None:
         """Write the changes: remaining amounts, new items, allocations."""
@@ -218,25 +232,27 @@ class OpenItems:
                     "commodity": catalog.commodity_key[k[2]]}
                    for k, item in sorted(self.items.items())
                    if k in self.stored and item.settled != self.stored[k]]
-        if changes:
-            self.connection.execute(_SETTLE, changes)
+        execute_many(self.connection, _SETTLE, changes)
         insert_items(self.connection, catalog, keys,
                      [i for k, i in sorted(self.items.items()) if k not in self.stored])
         insert_allocations(self.connection, catalog, keys, self._order)
 
 
+_ITEM_COLUMNS = ("entry_id", "account_id", "commodity_id", "ledger_id", "entry_at",
+                 "counterparty_kind", "counterparty_id", "total", "remaining")
+_ALLOCATION_COLUMNS = ("settling_entry_id", "account_id", "commodity_id", "seq", "ledger_id",
+                       "item_entry_id", "amount", "settled_before", "recognised_at")
+
+
 def insert_items(connection: Connection, catalog: Catalog, keys: Mapping[str, int],
                  items: Sequence[OpenItem]) -> None:
     """Store open items as they stand (``remaining`` = total - settled)."""
-    if items:
-        connection.execute(insert(cash_open_items), [
-            {"entry_id": keys[i.entry_id],
-             "account_id": catalog.account_key[i.clearing_account_id],
-             "commodity_id": catalog.commodity_key[i.commodity.code],
-             "ledger_id": catalog.ledger_id, "entry_at": to_micros(i.entry_at),
-             "counterparty_kind": None if i.counterparty is None else i.counterparty.kind.value,
-             "counterparty_id": None if i.counterparty is None else i.counterparty.id,
-             "total": i.total, "remaining": i.remaining} for i in items])
+    insert_tuples(connection, "cash_open_items", _ITEM_COLUMNS, [
+        (keys[i.entry_id], catalog.account_key[i.clearing_account_id],
+         catalog.commodity_key[i.commodity.code], catalog.ledger_id, to_micros(i.entry_at),
+         None if i.counterparty is None else i.counterparty.kind.value,
+         None if i.counterparty is None else i.counterparty.id, i.total, i.remaining)
+        for i in items])
 
 
 def insert_allocations(connection: Connection, catalog: Catalog, keys: Mapping[str, int],
@@ -246,13 +262,9 @@ def insert_allocations(connection: Connection, catalog: Catalog, keys: Mapping[s
     rows = []
     for a in allocations:
         group = (a.settling_entry_id, a.clearing_account_id, a.commodity)
-        rows.append({"settling_entry_id": keys[a.settling_entry_id],
-                     "account_id": catalog.account_key[a.clearing_account_id],
-                     "commodity_id": catalog.commodity_key[a.commodity], "seq": seq[group],
-                     "ledger_id": catalog.ledger_id,
-                     "item_entry_id": keys[a.open_item_id], "amount": a.amount,
-                     "settled_before": a.settled_before,
-                     "recognised_at": to_micros(a.recognised_at)})
+        rows.append((keys[a.settling_entry_id], catalog.account_key[a.clearing_account_id],
+                     catalog.commodity_key[a.commodity], seq[group], catalog.ledger_id,
+                     keys[a.open_item_id], a.amount, a.settled_before,
+                     to_micros(a.recognised_at)))
         seq[group] += 1
-    if rows:
-        connection.execute(insert(cash_allocations), rows)
+    insert_tuples(connection, "cash_allocations", _ALLOCATION_COLUMNS, rows)

@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, insert, or_, select, text
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.engine import Connection
 
 from ledgercore.domain.balances import statement_order
@@ -36,7 +36,8 @@ from ledgercore.domain.cash import (
 from ledgercore.domain.entries import JournalEntry
 from ledgercore.store.cash_items import OpenItems, insert_allocations, insert_items
 from ledgercore.store.catalog import Catalog
-from ledgercore.store.instants import bucket_starts, from_micros, to_micros
+from ledgercore.store.driver import execute_many, insert_tuples
+from ledgercore.store.instants import MICROS_PER_DAY, bucket_starts, from_micros, to_micros
 from ledgercore.store.repository import chunks, load_entries
 from ledgercore.store.schema import (
     DAY,
@@ -132,7 +133,7 @@ def rebuild(connection: Connection, catalog: Catalog) -> None:
     keys = connection.execute(select(li.entry_id).distinct().where(
         li.ledger_id == ledger,
         li.account_id.in_([catalog.account_key[a] for a in context.clearing]))).scalars().all()
-    withdrawn = _withdrawn_rows(context, li.entry_id.in_, sorted(keys))
+    withdrawn = _stored_withdrawn(context, sorted(keys))
     again, made = _replay(context, context.clearing, withdrawn=keys)
     known: dict[int, list[Allocation]] = defaultdict(list)
     for allocation in made:
@@ -141,12 +142,22 @@ def rebuild(connection: Connection, catalog: Catalog) -> None:
 
 
 def _keys_of(connection: Connection, ledger_id: int, ids: Collection[str]) -> dict[str, int]:
-    je = journal_entries.c
     out: dict[str, int] = {}
     for part in chunks(sorted(ids)):
-        out.update(connection.execute(select(je.external_id, je.id).where(
-            je.ledger_id == ledger_id, je.external_id.in_(part))).tuples().all())
+        found = connection.execute(_KEYS, {"ledger": ledger_id, "ids": list(part)})
+        out.update(found.tuples().all())
     return out
+
+
+_cl, _je = cash_lines.c, journal_entries.c
+# Entries already projected on a clearing account, effective at or after an instant.
+_PROJECTED_SINCE = (select(_je.id, _je.entry_at, _je.created_at, _je.external_id)
+                    .join_from(cash_lines, journal_entries, _je.id == _cl.entry_id)
+                    .where(_cl.account_id == bindparam("account"), _cl.sign == WITHDRAWN,
+                           _cl.entry_at >= bindparam("at")))
+_KEYS = select(_je.external_id, _je.id).where(
+    _je.ledger_id == bindparam("ledger"),
+    _je.external_id.in_(bindparam("ids", expanding=True)))
 
 
 def _backdated(context: _Context, fresh: Sequence[JournalEntry]) -> frozenset[str]:
@@ -155,45 +166,48 @@ def _backdated(context: _Context, fresh: Sequence[JournalEntry]) -> frozenset[st
     for entry in fresh:  # in ledger order: the first one per account is the earliest
         for account in context.touched(entry):
             first.setdefault(account, entry)
-    cl, je = cash_lines.c, journal_entries.c
-    fresh_keys = {context.keys[e.id] for e in fresh}
-    account_key = context.catalog.account_key
-    rows = context.connection.execute(
-        select(cl.account_id, je.id, je.entry_at, je.created_at, je.external_id)
-        .join_from(cash_lines, journal_entries, je.id == cl.entry_id)
-        .where(cl.sign == WITHDRAWN, or_(*(
-            and_(cl.account_id == account_key[account], cl.entry_at >= to_micros(e.entry_at))
-            for account, e in sorted(first.items()))))).all()
-    marks = {account_key[account]: (account, statement_order(e)) for account, e in first.items()}
-    return frozenset(
-        marks[row.account_id][0] for row in rows if row.id not in fresh_keys
-        and (from_micros(row.entry_at), from_micros(row.created_at), row.external_id)
-        > marks[row.account_id][1])
+    out = set()
+    for account, entry in sorted(first.items()):
+        mark = statement_order(entry)
+        rows = context.connection.execute(_PROJECTED_SINCE, {
+            "account": context.catalog.account_key[account], "at": to_micros(entry.entry_at)})
+        if any((from_micros(at), from_micros(created), ext) > mark
+               for _, at, created, ext in rows):
+            out.add(account)
+    return frozenset(out)
 
 
 def _withdrawn(context: _Context, fresh: Sequence[JournalEntry]) -> list[dict[str, Any]]:
-    """The withdrawn lines of fresh entries, read with their row keys (put in context)."""
-    je = journal_entries.c
-    return _withdrawn_rows(context, lambda part: and_(
-        je.ledger_id == context.catalog.ledger_id, je.external_id.in_(part)),
-        sorted(e.id for e in fresh))
+    """Cash lines withdrawing the accrual lines of fresh entries (as `post` wrote them).
 
-
-def _withdrawn_rows(context: _Context, where: Any, values: Sequence[Any]) -> list[dict[str, Any]]:
-    """Cash lines withdrawing the accrual lines of entries (written once, never changed)."""
-    li, je = line_items.c, journal_entries.c
+    Their row keys are read (into the context); the lines are the entries' own.
+    """
+    catalog, chart = context.catalog, context.chart
+    context.keys.update(_keys_of(context.connection, catalog.ledger_id, {e.id for e in fresh}))
     rows: list[dict[str, Any]] = []
-    for part in chunks(values):
+    for entry in fresh:
+        key, at = context.keys[entry.id], to_micros(entry.entry_at)
+        for position, line in enumerate(entry.line_items):
+            rows.append({
+                "entry_id": key, "sign": WITHDRAWN, "position": position,
+                "ledger_id": catalog.ledger_id, "account_id": catalog.account_key[line.account_id],
+                "commodity_id": catalog.commodity_key[line.commodity.code],
+                "amount": line.amount, "direction": line.direction.value,
+                "effect": -chart.get(line.account_id).effect(line.direction, line.amount),
+                "entry_at": at, "external_id": line.id})
+    return rows
+
+
+def _stored_withdrawn(context: _Context, keys: Sequence[int]) -> list[dict[str, Any]]:
+    """Cash lines withdrawing the accrual lines of stored entries, read back."""
+    li = line_items.c
+    rows: list[dict[str, Any]] = []
+    for part in chunks(keys):
         for row in context.connection.execute(select(
                 li.entry_id, li.position, li.ledger_id, li.account_id, li.commodity_id,
-                li.amount, li.direction, li.effect, li.entry_at, li.external_id,
-                je.external_id.label("entry"))
-                .join_from(line_items, journal_entries, je.id == li.entry_id)
-                .where(where(part))).mappings():
-            context.keys[row["entry"]] = row["entry_id"]
-            line = dict(row)
-            del line["entry"]
-            rows.append({**line, "effect": -row["effect"], "sign": WITHDRAWN})
+                li.amount, li.direction, li.effect, li.entry_at, li.external_id)
+                .where(li.entry_id.in_(part))).mappings():
+            rows.append({**row, "effect": -row["effect"], "sign": WITHDRAWN})
     return rows
 
 
@@ -326,7 +340,7 @@ def _project(context: _Context, keys: Collection[int],
                 "effect": context.chart.get(line.account_id).effect(line.direction,
                                                                     line.amount),
                 "entry_at": at, "external_id": line.id})
-    _insert(connection, cash_lines, rows)
+    _insert_lines(connection, rows)
     _add_totals(connection, [*old, *rows])
 
 
@@ -341,37 +355,36 @@ def _basis(context: _Context, keys: Iterable[int]) -> dict[ItemKey, OpenItem]:
     return out
 
 
+_LINE_COLUMNS = ("entry_id", "sign", "position", "ledger_id", "account_id", "commodity_id",
+                 "amount", "direction", "effect", "entry_at", "external_id")
+
+
+def _insert_lines(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    insert_tuples(connection, "cash_lines", _LINE_COLUMNS,
+                  [tuple(row[c] for c in _LINE_COLUMNS) for row in rows])
+
+
 def _add_totals(connection: Connection, rows: Iterable[Mapping[str, Any]]) -> None:
     """Add the rows' effects and signed line counts to the cash period totals."""
     acc: dict[tuple[int, str, int, int, int], list[int]] = defaultdict(lambda: [0, 0])
+    days: dict[int, tuple[int, int, int]] = {}
     for row in rows:
-        for granularity, start in zip((YEAR, MONTH, DAY), bucket_starts(row["entry_at"]),
-                                      strict=True):
+        at = row["entry_at"]
+        day = at - at % MICROS_PER_DAY
+        if day not in days:
+            days[day] = bucket_starts(day)
+        for granularity, start in zip((YEAR, MONTH, DAY), days[day], strict=True):
             slot = acc[(row["ledger_id"], granularity, start, row["account_id"],
                         row["commodity_id"])]
             slot[0] += row["effect"]
             slot[1] += row["sign"]
-    _execute_many(connection, _UPSERT, [
-        {"ledger_id": k[0], "granularity": k[1], "bucket_start": k[2], "account_id": k[3],
-         "commodity_id": k[4], "total": total, "lines": count}
-        for k, (total, count) in sorted(acc.items()) if total or count])
-
-
-def _insert(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    if rows:
-        connection.execute(insert(table), list(rows))
-
-
-def _execute_many(connection: Connection, sql: str,
-                  rows: Sequence[Mapping[str, Any]]) -> None:
-    if rows:
-        connection.execute(text(sql), list(rows))
+    execute_many(connection, _UPSERT, [
+        (*key, total, count) for key, (total, count) in sorted(acc.items()) if total or count])
 
 
 _UPSERT = (
     "INSERT INTO cash_period_totals (ledger_id, granularity, bucket_start, account_id, "
-    "commodity_id, total, lines) VALUES (:ledger_id, :granularity, :bucket_start, "
-    ":account_id, :commodity_id, :total, :lines) "
+    "commodity_id, total, lines) VALUES (?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (ledger_id, granularity, bucket_start, account_id, commodity_id) "
     "DO UPDATE SET total = cash_period_totals.total + excluded.total, "
     "lines = cash_period_totals.lines + excluded.lines")
