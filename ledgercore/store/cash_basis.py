@@ -184,19 +184,27 @@ def _prefix_parts(totals: Any, lines: Any, count: Any, ledger_id: int, label: in
 def _from_lines(connection: Connection, ledger_id: int, start: int | None, end: int | None,
                 entry_filter: EntryFilter,
                 keys: Sequence[int] | None) -> dict[tuple[int, int], tuple[int, int]]:
-    """A filtered balance: accrual lines plus cash lines, each accepted by the filter."""
+    """A filtered balance: accrual lines plus cash lines, each accepted by the filter.
+
+    The filter is on the entry, so both sums start from the entries it accepts (a range
+    of the ledger-order index, each entry checked once) and reach their lines by key,
+    rather than checking the entry of every line in the range.
+    """
+    je = journal_entries.c
+    accepted = [je.ledger_id == ledger_id, *filter_conditions(entry_filter, je.id, je.entry_at)]
+    if end is not None:
+        accepted.append(je.entry_at < end)
     out: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0, 0])
     for table, count in ((line_items, literal(1)), (cash_lines, cash_lines.c.sign)):
         c = table.c
-        where = [c.ledger_id == ledger_id, *_accepted(entry_filter, c.entry_id, c.entry_at)]
-        if end is not None:
-            where.append(c.entry_at < end)
+        where = list(accepted)
         if keys is not None:
             where.append(c.account_id.in_(keys))
-        before: Any = (func.sum(case((c.entry_at < start, c.effect), else_=0))
+        before: Any = (func.sum(case((je.entry_at < start, c.effect), else_=0))
                        if start is not None else literal(0))
         query = (select(c.account_id, c.commodity_id, before, func.sum(c.effect),
-                        func.sum(count)).where(and_(*where))
+                        func.sum(count))
+                 .join_from(journal_entries, table, c.entry_id == je.id).where(and_(*where))
                  .group_by(c.account_id, c.commodity_id))
         for account, commodity, starting, total, lines in connection.execute(query):
             slot = out[(account, commodity)]
