@@ -16,12 +16,15 @@ again. `rebuild` recomputes everything from the journal.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.engine import Connection
 
+from ledgercore.domain.accounts import Direction
 from ledgercore.domain.balances import statement_order
 from ledgercore.domain.cash import (
     Allocation,
@@ -33,12 +36,17 @@ from ledgercore.domain.cash import (
     settle,
     settle_entry,
 )
-from ledgercore.domain.entries import JournalEntry
+from ledgercore.domain.entries import (
+    Counterparty,
+    CounterpartyKind,
+    JournalEntry,
+    LineItem,
+)
 from ledgercore.store.cash_items import OpenItems, insert_allocations, insert_items
 from ledgercore.store.catalog import Catalog
-from ledgercore.store.driver import execute_many, insert_tuples
+from ledgercore.store.driver import execute_many, fetch_all, insert_tuples
 from ledgercore.store.instants import MICROS_PER_DAY, bucket_starts, from_micros, to_micros
-from ledgercore.store.repository import chunks, load_entries
+from ledgercore.store.repository import chunks
 from ledgercore.store.schema import (
     DAY,
     MONTH,
@@ -68,9 +76,8 @@ class _Context:
     def load(self, keys: Iterable[int]) -> None:
         """Load entries by row key, and the entries they reverse."""
         missing = sorted(set(keys) - self.entries.keys())
-        if missing:
-            for key, entry in zip(missing, load_entries(self.connection, self.catalog, missing),
-                                  strict=True):
+        for part in chunks(missing):
+            for key, entry in _load(self.connection, self.catalog, part):
                 self.entries[key] = entry
                 self.keys[entry.id] = key
         wanted = {e.reversal_of_id for e in self.entries.values()
@@ -90,6 +97,35 @@ class _Context:
         return entry.account_ids & self.clearing
 
 
+_LOAD = ("SELECT je.id, je.external_id, je.entry_at, je.created_at, je.counterparty_kind, "
+         "je.counterparty_id, je.reversal_of_id, li.account_id, li.commodity_id, li.amount, "
+         "li.direction, li.external_id FROM journal_entries je "
+         "JOIN line_items li ON li.entry_id = je.id WHERE je.id IN ({keys}) "
+         "ORDER BY je.id, li.position")
+
+
+def _load(connection: Connection, catalog: Catalog,
+          keys: Sequence[int]) -> Iterator[tuple[int, JournalEntry]]:
+    """Stored entries as far as the cash basis reads them, in one query through the driver.
+
+    Lines, dates, counterparty and reversal link; not tags, type or description, which
+    the projection never reads (`repository.load_entries` loads whole entries).
+    """
+    rows = fetch_all(connection, _LOAD.format(keys=", ".join(f":k{i}" for i in range(len(keys)))),
+                     {f"k{i}": key for i, key in enumerate(keys)})
+    if any(r[7] not in catalog.account_id or r[8] not in catalog.commodity for r in rows):
+        catalog.load(connection)  # defined by another process since we cached
+    for key, group in groupby(rows, key=itemgetter(0)):
+        lines = list(group)
+        head = lines[0]
+        yield key, JournalEntry(
+            head[1], from_micros(head[2]), tuple(
+                LineItem(catalog.account_id[r[7]], catalog.commodity[r[8]], r[9],
+                         Direction(r[10]), r[11]) for r in lines),
+            created_at=from_micros(head[3]), counterparty=None if head[4] is None else
+            Counterparty(CounterpartyKind(head[4]), head[5]), reversal_of_id=head[6])
+
+
 def on_posted(connection: Connection, catalog: Catalog,
               entries: Sequence[JournalEntry]) -> None:
     """Project entries just written by `post` (same transaction, entries already stored)."""
@@ -103,9 +139,10 @@ def on_posted(connection: Connection, catalog: Catalog,
     replayed = _backdated(context, fresh)
     known: dict[int, list[Allocation]] = defaultdict(list)
     again: set[int] = set()
+    bases: dict[ItemKey, OpenItem] = {}
     if replayed:
-        again, made = _replay(context, replayed, [context.keys[e.id] for e in fresh
-                                                  if context.touched(e) & replayed])
+        again, made, bases = _replay(context, replayed, [context.keys[e.id] for e in fresh
+                                                         if context.touched(e) & replayed])
         for allocation in made:
             known[context.keys[allocation.settling_entry_id]].append(allocation)
     book = OpenItems(connection, catalog, context.keys)
@@ -116,9 +153,10 @@ def on_posted(connection: Connection, catalog: Catalog,
     book.flush()
     for entry_id, made in book.made.items():
         known[context.keys[entry_id]].extend(made)
+    bases.update((key, item) for key, item in book.items.items() if item.basis)
     keys = {context.keys[e.id] for e in fresh}
     # Entries projected before that a replay touched: their view is read back and redone.
-    _project(context, again | keys, known, again - keys, withdrawn)
+    _project(context, again | keys, known, again - keys, withdrawn, bases)
 
 
 def rebuild(connection: Connection, catalog: Catalog) -> None:
@@ -134,11 +172,11 @@ def rebuild(connection: Connection, catalog: Catalog) -> None:
         li.ledger_id == ledger,
         li.account_id.in_([catalog.account_key[a] for a in context.clearing]))).scalars().all()
     withdrawn = _stored_withdrawn(context, sorted(keys))
-    again, made = _replay(context, context.clearing, withdrawn=keys)
+    again, made, bases = _replay(context, context.clearing, withdrawn=keys)
     known: dict[int, list[Allocation]] = defaultdict(list)
     for allocation in made:
         known[context.keys[allocation.settling_entry_id]].append(allocation)
-    _project(context, again, known, (), withdrawn)
+    _project(context, again, known, (), withdrawn, bases)
 
 
 def _keys_of(connection: Connection, ledger_id: int, ids: Collection[str]) -> dict[str, int]:
@@ -212,7 +250,8 @@ def _stored_withdrawn(context: _Context, keys: Sequence[int]) -> list[dict[str, 
 
 
 def _replay(context: _Context, accounts: frozenset[str],
-            withdrawn: Collection[int] = ()) -> tuple[set[int], list[Allocation]]:
+            withdrawn: Collection[int] = (),
+            ) -> tuple[set[int], list[Allocation], dict[ItemKey, OpenItem]]:
     """Recompute the allocations and open items of `accounts` with the domain's `settle`.
 
     Args:
@@ -222,7 +261,7 @@ def _replay(context: _Context, accounts: frozenset[str],
 
     Returns:
         The keys of every entry touching those accounts (their views may have changed),
-        and the allocations made on them.
+        the allocations made on them and their open items (with their basis).
     """
     catalog, connection = context.catalog, context.connection
     account_keys = [catalog.account_key[a] for a in sorted(accounts)]
@@ -240,11 +279,11 @@ def _replay(context: _Context, accounts: frozenset[str],
     outcome = settle(context.chart, journal.values())
     for table in (cash_allocations, cash_open_items):
         connection.execute(delete(table).where(table.c.account_id.in_(account_keys)))
-    insert_items(connection, catalog, context.keys, [
-        i for i in outcome.items.values() if i.clearing_account_id in accounts])
+    items = {k: i for k, i in outcome.items.items() if i.clearing_account_id in accounts}
+    insert_items(connection, catalog, context.keys, list(items.values()))
     made = [a for a in outcome.allocations if a.clearing_account_id in accounts]
     insert_allocations(connection, catalog, context.keys, made)
-    return keys, made
+    return keys, made, items
 
 
 def _apply(context: _Context, book: OpenItems, entry: JournalEntry,
@@ -298,7 +337,8 @@ def _allocations(context: _Context, settlers: Sequence[int]) -> dict[int, list[A
 
 def _project(context: _Context, keys: Collection[int],
              known: Mapping[int, Sequence[Allocation]], stored: Collection[int],
-             withdrawn: Sequence[dict[str, Any]]) -> None:
+             withdrawn: Sequence[dict[str, Any]],
+             bases: Mapping[ItemKey, OpenItem]) -> None:
     """Write the cash-view lines of these entries, the withdrawn lines, and their totals.
 
     Args:
@@ -308,6 +348,7 @@ def _project(context: _Context, keys: Collection[int],
         stored: entries projected before (their view lines are replaced) whose allocations
             are read from the store; the others' are in `known`.
         withdrawn: withdrawn lines to write with them.
+        bases: open items whose basis is at hand (others are recomputed from their entry).
     """
     connection, catalog = context.connection, context.catalog
     ordered = sorted(keys)
@@ -321,9 +362,10 @@ def _project(context: _Context, keys: Collection[int],
             old.append({**row, "effect": -row["effect"], "sign": -VIEW})
         connection.execute(delete(cash_lines).where(cl.entry_id.in_(part), cl.sign == VIEW))
     allocations: dict[int, Sequence[Allocation]] = {**known, **_allocations(context, replaced)}
-    item_entries = {context.keys[a.open_item_id] for made in allocations.values() for a in made}
+    needed = {a.item_key for made in allocations.values() for a in made}
+    item_entries = {context.keys[k[0]] for k in needed if k not in bases}
     context.load([*keys, *item_entries])
-    items = _basis(context, item_entries)
+    items = {**{k: bases[k] for k in needed if k in bases}, **_basis(context, item_entries)}
     rows: list[dict[str, Any]] = list(withdrawn)
     for key in ordered:
         entry = context.entries[key]
