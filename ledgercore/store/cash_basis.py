@@ -9,7 +9,9 @@ a balance adds the cash lines' period totals and edge-day lines to the accrual o
 query, the same bucket scheme); a filtered balance adds a filtered ``GROUP BY`` over the
 cash lines (a cash line belongs to its entry, so tags, counterparty and ``not_before``
 select exactly what `EntryFilter.accepts` selects on the view); a statement and a page of
-entries read accrual lines of unprojected entries and view lines of projected ones. The
+entries read accrual lines of unprojected entries and view lines of projected ones. This
+module supplies those pieces; `reports` runs the balance and statement queries for both
+bases. The
 pure `cash_view` stays the reference: `view` computes it from the stored journal, and
 the tests prove both equal.
 """
@@ -22,7 +24,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     and_,
     case,
     exists,
@@ -38,22 +39,17 @@ from sqlalchemy.sql import Select
 
 from ledgercore.domain.accounts import Direction
 from ledgercore.domain.balances import (
-    Balance,
-    Balances,
     EntryFilter,
-    Statement,
-    StatementLine,
 )
 from ledgercore.domain.cash import cash_view
-from ledgercore.domain.entries import CounterpartyKind, JournalEntry, LineItem
+from ledgercore.domain.entries import JournalEntry, LineItem
 from ledgercore.domain.errors import InvalidPayload
 from ledgercore.domain.periods import Period
 from ledgercore.store.cash_projection import VIEW, WITHDRAWN
 from ledgercore.store.catalog import Catalog
-from ledgercore.store.filters import filter_conditions, is_unfiltered
-from ledgercore.store.instants import bucket_starts, from_micros, to_micros
-from ledgercore.store.journal import Page, decode_cursor, encode_cursor
-from ledgercore.store.reports import entry_order_key
+from ledgercore.store.filters import filter_conditions
+from ledgercore.store.instants import bucket_starts, to_micros
+from ledgercore.store.journal import Page, decode_cursor, encode_cursor, entry_order_key
 from ledgercore.store.repository import load_entries
 from ledgercore.store.schema import (
     DAY,
@@ -65,9 +61,7 @@ from ledgercore.store.schema import (
     line_items,
     period_totals,
 )
-
-# (account key, commodity key) -> (sum of effects, number of lines)
-Sums = dict[tuple[int, int], tuple[int, int]]
+from ledgercore.store.totals import Sums
 
 
 def view(connection: Connection, catalog: Catalog) -> tuple[JournalEntry, ...]:
@@ -77,56 +71,6 @@ def view(connection: Connection, catalog: Catalog) -> tuple[JournalEntry, ...]:
         select(je.id).where(je.ledger_id == catalog.ledger_id)
         .order_by(je.entry_at, je.created_at, entry_order_key(connection))).scalars().all()
     return cash_view(catalog.chart, load_entries(connection, catalog, list(keys)))
-
-
-def cash_balances(connection: Connection, catalog: Catalog, period: Period,
-                  entry_filter: EntryFilter, accounts: Sequence[str] | None) -> Balances:
-    """Each account's own cash-basis balance per commodity (as the domain's on the view)."""
-    keys = None if accounts is None else [
-        catalog.account_key[a] for a in dict.fromkeys(accounts) if a in catalog.account_key]
-    if keys is not None and not keys:
-        return {}
-    start = None if period.start is None else to_micros(period.start)
-    end = None if period.end is None else to_micros(period.end)
-    if is_unfiltered(entry_filter):
-        sums = _from_totals(connection, catalog.ledger_id, start, end,
-                            None if entry_filter.not_before is None
-                            else to_micros(entry_filter.not_before), keys)
-    else:
-        sums = _from_lines(connection, catalog.ledger_id, start, end, entry_filter, keys)
-    if any(a not in catalog.account_id or c not in catalog.commodity for a, c in sums):
-        catalog.load(connection)  # defined by another process since we cached
-    out: Balances = {}
-    for (account, commodity), (starting, ending) in sums.items():
-        out.setdefault(catalog.account_id[account], {})[
-            catalog.commodity[commodity].code] = Balance(starting, ending)
-    return out
-
-
-def _from_totals(connection: Connection, ledger_id: int, start: int | None, end: int | None,
-                 not_before: int | None,
-                 keys: Sequence[int] | None) -> dict[tuple[int, int], tuple[int, int]]:
-    def clamp(instant: int) -> int:
-        # Lines in [not_before, t) = prefix(max(t, not_before)) - prefix(not_before).
-        return instant if not_before is None else max(instant, not_before)
-
-    wanted = [None if end is None else clamp(end)]
-    if start is not None:
-        wanted.append(clamp(start))
-    if not_before is not None:
-        wanted.append(not_before)
-    found = prefix_sums(connection, ledger_id, wanted, keys)
-    ending = found[0]
-    starting: Sums = found[1] if start is not None else {}
-    floor: Sums = found[-1] if not_before is not None else {}
-    out: dict[tuple[int, int], tuple[int, int]] = {}
-    for key, (total, count) in ending.items():
-        base_total, base_count = floor.get(key, (0, 0))
-        if count - base_count == 0:
-            continue  # no line of the view before the end: absent, as in the domain
-        start_total = starting.get(key, (0, 0))[0] - base_total if start is not None else 0
-        out[key] = (start_total, total - base_total)
-    return out
 
 
 def prefix_sums(connection: Connection, ledger_id: int, instants: Sequence[int | None],
@@ -181,7 +125,7 @@ def _prefix_parts(totals: Any, lines: Any, count: Any, ledger_id: int, label: in
             buckets(DAY, month, day), raw]
 
 
-def _from_lines(connection: Connection, ledger_id: int, start: int | None, end: int | None,
+def filtered_sums(connection: Connection, ledger_id: int, start: int | None, end: int | None,
                 entry_filter: EntryFilter,
                 keys: Sequence[int] | None) -> dict[tuple[int, int], tuple[int, int]]:
     """A filtered balance: accrual lines plus cash lines, each accepted by the filter.
@@ -214,32 +158,13 @@ def _from_lines(connection: Connection, ledger_id: int, start: int | None, end: 
     return {key: (starting, total) for key, (starting, total, lines) in out.items() if lines}
 
 
-def _accepted(entry_filter: EntryFilter, entry_key: Any,
-              entry_at: Any) -> list[ColumnElement[bool]]:
-    """`filter_conditions`, with counterparty conditions correlated to the entry row.
-
-    The counterparty lives on the entry row; an aliased ``EXISTS`` reads it, so the
-    conditions work in queries that do not (or do) join `journal_entries` themselves.
-    """
-    plain = dataclasses.replace(entry_filter, customer_id=None, vendor_id=None)
-    where = filter_conditions(plain, entry_key, entry_at)
-    entry = journal_entries.alias("filtered_entry")
-    for kind, wanted in ((CounterpartyKind.CUSTOMER, entry_filter.customer_id),
-                         (CounterpartyKind.VENDOR, entry_filter.vendor_id)):
-        if wanted is not None:
-            where.append(exists(select(entry.c.id).where(
-                entry.c.id == entry_key, entry.c.counterparty_kind == kind.value,
-                entry.c.counterparty_id == wanted)))
-    return where
-
-
 def _projected(entry_key: Any) -> Any:
     """Whether the entry has cash lines (it touches a clearing account)."""
     cl = cash_lines.c
     return exists(select(cl.entry_id).where(cl.entry_id == entry_key, cl.sign == WITHDRAWN))
 
 
-def _view_lines(account_key: int | None) -> Any:
+def view_lines(account_key: int | None) -> Any:
     """The lines of the cash view: accrual lines of unprojected entries, and view lines."""
     li, cl = line_items.c, cash_lines.c
     accrual = select(li.entry_id, li.entry_at, li.account_id, li.commodity_id, li.effect,
@@ -250,41 +175,6 @@ def _view_lines(account_key: int | None) -> Any:
         accrual = accrual.where(li.account_id == account_key)
         seen = seen.where(cl.account_id == account_key)
     return union_all(accrual, seen).subquery()
-
-
-def cash_statement(connection: Connection, catalog: Catalog, account_id: str, period: Period,
-                   entry_filter: EntryFilter) -> Statement:
-    """One account's cash-view lines in `period`, with running balances."""
-    catalog.chart.get(account_id)  # UnknownAccount for an id outside the chart
-    own = cash_balances(connection, catalog, period, entry_filter, [account_id]).get(
-        account_id, {})
-    starting = {code: balance.starting for code, balance in own.items()}
-    lines = _view_lines(catalog.account_key[account_id])
-    je = journal_entries.c
-    order = [lines.c.entry_at, je.created_at, entry_order_key(connection), lines.c.position]
-    where = _accepted(entry_filter, lines.c.entry_id, lines.c.entry_at)
-    if period.start is not None:
-        where.append(lines.c.entry_at >= to_micros(period.start))
-    if period.end is not None:
-        where.append(lines.c.entry_at < to_micros(period.end))
-    running = func.sum(lines.c.effect).over(partition_by=lines.c.commodity_id,
-                                            order_by=order, rows=(None, 0))
-    query = (select(je.external_id, lines.c.entry_at, lines.c.commodity_id, lines.c.effect,
-                    je.entry_type, je.description, lines.c.external_id.label("line_id"),
-                    running)
-             .join_from(lines, journal_entries, je.id == lines.c.entry_id)
-             .where(*where).order_by(*order))
-    out = []
-    for entry_id, at, commodity, effect, entry_type, description, line_id, total in (
-            connection.execute(query)):
-        if commodity not in catalog.commodity:
-            catalog.load(connection)
-        code = catalog.commodity[commodity].code
-        out.append(StatementLine(entry_id, from_micros(at), code, effect,
-                                 starting.get(code, 0) + int(total), entry_type, description,
-                                 line_id))
-    return Statement(account_id, starting, tuple(out),
-                     {code: balance.ending for code, balance in own.items()})
 
 
 def cash_entries(connection: Connection, catalog: Catalog, period: Period,

@@ -12,6 +12,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, exists, literal, select, tuple_
 from sqlalchemy.engine import Connection
@@ -23,7 +24,6 @@ from ledgercore.domain.periods import Period
 from ledgercore.store.catalog import Catalog
 from ledgercore.store.filters import filter_conditions
 from ledgercore.store.instants import to_micros
-from ledgercore.store.reports import entry_order_key
 from ledgercore.store.repository import load_entries
 from ledgercore.store.schema import journal_entries, line_items
 
@@ -34,6 +34,13 @@ class Page:
 
     entries: tuple[JournalEntry, ...]
     next_cursor: str | None
+
+
+def entry_order_key(connection: Connection) -> Any:
+    """The entry id as the domain orders it: by code point (``COLLATE "C"`` on PostgreSQL)."""
+    if connection.dialect.name == "postgresql":
+        return journal_entries.c.external_id.collate("C")
+    return journal_entries.c.external_id
 
 
 def get_entry(connection: Connection, catalog: Catalog, entry_id: str) -> JournalEntry:

@@ -264,11 +264,8 @@ class Ledger:
                  basis: ReportingBasis = ReportingBasis.ACCRUAL) -> Balances:
         """Each account's own balance per commodity (as `ledgercore.domain.balances`)."""
         wanted = None if accounts is None else tuple(accounts)
-        if basis is ReportingBasis.CASH:
-            return self._read(lambda c: cash_basis.cash_balances(c, self._catalog, period,
-                                                                 entry_filter, wanted))
         return self._read(lambda c: reports.balances(c, self._catalog, period, entry_filter,
-                                                     wanted))
+                                                     wanted, basis=basis))
 
     def rolled_balances(self, period: Period = ALL_TIME,
                         entry_filter: EntryFilter = ALL_ENTRIES,
@@ -285,11 +282,8 @@ class Ledger:
         def work(connection: Connection) -> Statement:
             if account_id not in self._catalog.chart:
                 self._catalog.load(connection)
-            if basis is ReportingBasis.CASH:
-                return cash_basis.cash_statement(connection, self._catalog, account_id,
-                                                 period, entry_filter)
             return reports.statement(connection, self._catalog, account_id, period,
-                                     entry_filter)
+                                     entry_filter, basis)
 
         return self._read(work)
 

@@ -6,13 +6,15 @@ For a period ``[start, end)``: `starting` sums every counted line strictly befor
 one ``GROUP BY`` over the covering index of line items; an unfiltered one (optionally
 bounded by `not_before`) is answered from period totals (see `totals`). A statement's
 running balance is a window ``SUM() OVER (PARTITION BY commodity ORDER BY entry_at,
-created_at, entry id, line position)`` added to the starting balance. The domain's
-`ledgercore.domain.balances` is the reference these functions are tested against.
+created_at, entry id, line position)`` added to the starting balance. Under cash basis
+the same machinery runs over the cash view's lines and totals (`cash_basis`). The
+domain's `ledgercore.domain.balances` is the reference these functions are tested
+against.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
@@ -23,22 +25,30 @@ from ledgercore.domain.balances import (
     Balance,
     Balances,
     EntryFilter,
+    ReportingBasis,
     Statement,
     StatementLine,
     TrialBalance,
     TrialBalanceRow,
 )
 from ledgercore.domain.periods import Period
+from ledgercore.store import cash_basis, totals
 from ledgercore.store.catalog import Catalog
 from ledgercore.store.filters import filter_conditions, is_unfiltered, needs_entry_columns
 from ledgercore.store.instants import from_micros, to_micros
+from ledgercore.store.journal import entry_order_key
 from ledgercore.store.schema import journal_entries, line_items
-from ledgercore.store.totals import Sums, prefix_sums
+from ledgercore.store.totals import Sums
+
+# How an unfiltered balance reads its sums before given instants (accrual or cash).
+PrefixSums = Callable[[Connection, int, Sequence[int | None], Sequence[int] | None],
+                      list[Sums]]
 
 
 def balances(connection: Connection, catalog: Catalog, period: Period,
              entry_filter: EntryFilter, accounts: Sequence[str] | None = None,
-             *, use_totals: bool = True) -> Balances:
+             *, basis: ReportingBasis = ReportingBasis.ACCRUAL,
+             use_totals: bool = True) -> Balances:
     """Each account's own balance per commodity (see `ledgercore.domain.balances`).
 
     Args:
@@ -47,21 +57,25 @@ def balances(connection: Connection, catalog: Catalog, period: Period,
         period: the half-open period.
         entry_filter: which entries count.
         accounts: restrict to these account ids (unknown ids have no balance).
+        basis: ACCRUAL, or CASH (the same figures of the cash view, `cash_basis`).
         use_totals: answer unfiltered reports from period totals (False forces the raw
             ``GROUP BY``; the tests compare both).
     """
+    cash = basis is ReportingBasis.CASH
     keys = None if accounts is None else [
         catalog.account_key[a] for a in dict.fromkeys(accounts) if a in catalog.account_key]
     if keys is not None and not keys:
         return {}
     start = None if period.start is None else to_micros(period.start)
     end = None if period.end is None else to_micros(period.end)
-    if use_totals and is_unfiltered(entry_filter):
+    if (use_totals or cash) and is_unfiltered(entry_filter):
         sums = _from_totals(connection, catalog.ledger_id, start, end,
                             None if entry_filter.not_before is None
-                            else to_micros(entry_filter.not_before), keys)
+                            else to_micros(entry_filter.not_before), keys,
+                            cash_basis.prefix_sums if cash else totals.prefix_sums)
     else:
-        sums = _from_lines(connection, catalog.ledger_id, start, end, entry_filter, keys)
+        sums = (cash_basis.filtered_sums if cash else _from_lines)(
+            connection, catalog.ledger_id, start, end, entry_filter, keys)
     if any(a not in catalog.account_id or c not in catalog.commodity for a, c in sums):
         catalog.load(connection)  # defined by another process since we cached
     out: Balances = {}
@@ -72,8 +86,8 @@ def balances(connection: Connection, catalog: Catalog, period: Period,
 
 
 def _from_totals(connection: Connection, ledger_id: int, start: int | None, end: int | None,
-                 not_before: int | None,
-                 keys: Sequence[int] | None) -> dict[tuple[int, int], tuple[int, int]]:
+                 not_before: int | None, keys: Sequence[int] | None,
+                 prefix_sums: PrefixSums) -> dict[tuple[int, int], tuple[int, int]]:
     def clamp(instant: int) -> int:
         # Lines in [not_before, t) = prefix(max(t, not_before)) - prefix(not_before).
         return instant if not_before is None else max(instant, not_before)
@@ -119,15 +133,20 @@ def _from_lines(connection: Connection, ledger_id: int, start: int | None, end: 
 
 
 def statement(connection: Connection, catalog: Catalog, account_id: str, period: Period,
-              entry_filter: EntryFilter) -> Statement:
+              entry_filter: EntryFilter,
+              basis: ReportingBasis = ReportingBasis.ACCRUAL) -> Statement:
     """One account's lines in `period` with running balances (see the domain's)."""
     catalog.chart.get(account_id)  # UnknownAccount for an id outside the chart
-    own = balances(connection, catalog, period, entry_filter, [account_id]).get(account_id, {})
+    own = balances(connection, catalog, period, entry_filter, [account_id],
+                   basis=basis).get(account_id, {})
     starting = {code: balance.starting for code, balance in own.items()}
-    li, je = line_items.c, journal_entries.c
+    key = catalog.account_key[account_id]
+    lines_of: Any = (cash_basis.view_lines(key) if basis is ReportingBasis.CASH
+                     else line_items)
+    li = lines_of.c
+    je = journal_entries.c
     order = [li.entry_at, je.created_at, entry_order_key(connection), li.position]
-    where = [li.account_id == catalog.account_key[account_id],
-             *filter_conditions(entry_filter, li.entry_id, li.entry_at)]
+    where = [li.account_id == key, *filter_conditions(entry_filter, li.entry_id, li.entry_at)]
     if period.start is not None:
         where.append(li.entry_at >= to_micros(period.start))
     if period.end is not None:
@@ -136,7 +155,7 @@ def statement(connection: Connection, catalog: Catalog, account_id: str, period:
                                        rows=(None, 0))
     query = (select(je.external_id, li.entry_at, li.commodity_id, li.effect, je.entry_type,
                     je.description, li.external_id.label("line_id"), running)
-             .join_from(line_items, journal_entries, je.id == li.entry_id)
+             .join_from(lines_of, journal_entries, je.id == li.entry_id)
              .where(and_(*where)).order_by(*order))
     lines = []
     for entry_id, at, commodity, effect, entry_type, description, line_id, total in (
@@ -149,13 +168,6 @@ def statement(connection: Connection, catalog: Catalog, account_id: str, period:
                                    line_id))
     return Statement(account_id, starting, tuple(lines),
                      {code: balance.ending for code, balance in own.items()})
-
-
-def entry_order_key(connection: Connection) -> Any:
-    """The entry id as the domain orders it: by code point (``COLLATE "C"`` on PostgreSQL)."""
-    if connection.dialect.name == "postgresql":
-        return journal_entries.c.external_id.collate("C")
-    return journal_entries.c.external_id
 
 
 def trial_balance(catalog: Catalog, own: Balances) -> TrialBalance:
