@@ -35,7 +35,6 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql import Select
 
 from ledgercore.domain.accounts import Direction
 from ledgercore.domain.balances import (
@@ -45,23 +44,19 @@ from ledgercore.domain.cash import cash_view
 from ledgercore.domain.entries import JournalEntry, LineItem
 from ledgercore.domain.errors import InvalidPayload
 from ledgercore.domain.periods import Period
+from ledgercore.store import totals
 from ledgercore.store.cash_projection import VIEW, WITHDRAWN
 from ledgercore.store.catalog import Catalog
 from ledgercore.store.filters import filter_conditions
-from ledgercore.store.instants import bucket_starts, to_micros
+from ledgercore.store.instants import to_micros
 from ledgercore.store.journal import Page, decode_cursor, encode_cursor, entry_order_key
 from ledgercore.store.repository import load_entries
 from ledgercore.store.schema import (
-    DAY,
-    MONTH,
-    YEAR,
     cash_lines,
     cash_period_totals,
     journal_entries,
     line_items,
-    period_totals,
 )
-from ledgercore.store.totals import Sums
 
 
 def view(connection: Connection, catalog: Catalog) -> tuple[JournalEntry, ...]:
@@ -73,56 +68,8 @@ def view(connection: Connection, catalog: Catalog) -> tuple[JournalEntry, ...]:
     return cash_view(catalog.chart, load_entries(connection, catalog, list(keys)))
 
 
-def prefix_sums(connection: Connection, ledger_id: int, instants: Sequence[int | None],
-                account_keys: Sequence[int] | None = None) -> list[Sums]:
-    """For each instant, every account's cash-view sum and line count strictly before it.
-
-    The accrual buckets and edge-day lines plus the cash lines' buckets and edge-day lines,
-    in one query (`ledgercore.store.totals.prefix_sums` is the accrual half alone).
-    """
-    distinct = sorted(set(instants), key=lambda t: (t is None, t or 0))
-    parts: list[Select[Any]] = []
-    for label, instant in enumerate(distinct):
-        parts.extend(_prefix_parts(period_totals, line_items, literal(1), ledger_id, label,
-                                   instant, account_keys))
-        parts.extend(_prefix_parts(cash_period_totals, cash_lines, cash_lines.c.sign,
-                                   ledger_id, label, instant, account_keys))
-    union = union_all(*parts).subquery()
-    query = select(union.c.label, union.c.account_id, union.c.commodity_id,
-                   func.sum(union.c.total), func.sum(union.c.lines)).group_by(
-        union.c.label, union.c.account_id, union.c.commodity_id)
-    found: list[Sums] = [{} for _ in distinct]
-    for label, account, commodity, total, count in connection.execute(query):
-        found[label][(account, commodity)] = (int(total), int(count))
-    return [found[distinct.index(instant)] for instant in instants]
-
-
-def _prefix_parts(totals: Any, lines: Any, count: Any, ledger_id: int, label: int,
-                  instant: int | None, account_keys: Sequence[int] | None) -> list[Select[Any]]:
-    t = totals.c
-
-    def buckets(granularity: str, low: int | None, high: int | None) -> Select[Any]:
-        where = [t.ledger_id == ledger_id, t.granularity == granularity]
-        if low is not None:
-            where.append(t.bucket_start >= low)
-        if high is not None:
-            where.append(t.bucket_start < high)
-        if account_keys is not None:
-            where.append(t.account_id.in_(account_keys))
-        return select(literal(label).label("label"), t.account_id, t.commodity_id,
-                      t.total.label("total"), t.lines.label("lines")).where(and_(*where))
-
-    if instant is None:
-        return [buckets(YEAR, None, None)]
-    year, month, day = bucket_starts(instant)
-    raw_where = [lines.c.ledger_id == ledger_id, lines.c.entry_at >= day,
-                 lines.c.entry_at < instant]
-    if account_keys is not None:
-        raw_where.append(lines.c.account_id.in_(account_keys))
-    raw = select(literal(label).label("label"), lines.c.account_id, lines.c.commodity_id,
-                 lines.c.effect.label("total"), count.label("lines")).where(and_(*raw_where))
-    return [buckets(YEAR, None, year), buckets(MONTH, year, month),
-            buckets(DAY, month, day), raw]
+# Cash-basis prefix sums: the accrual buckets and lines plus the cash lines' (one query).
+SOURCES = (*totals.ACCRUAL, (cash_period_totals, cash_lines, cash_lines.c.sign))
 
 
 def filtered_sums(connection: Connection, ledger_id: int, start: int | None, end: int | None,

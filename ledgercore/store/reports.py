@@ -14,7 +14,7 @@ against.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
@@ -39,10 +39,6 @@ from ledgercore.store.instants import from_micros, to_micros
 from ledgercore.store.journal import entry_order_key
 from ledgercore.store.schema import journal_entries, line_items
 from ledgercore.store.totals import Sums
-
-# How an unfiltered balance reads its sums before given instants (accrual or cash).
-PrefixSums = Callable[[Connection, int, Sequence[int | None], Sequence[int] | None],
-                      list[Sums]]
 
 
 def balances(connection: Connection, catalog: Catalog, period: Period,
@@ -72,7 +68,7 @@ def balances(connection: Connection, catalog: Catalog, period: Period,
         sums = _from_totals(connection, catalog.ledger_id, start, end,
                             None if entry_filter.not_before is None
                             else to_micros(entry_filter.not_before), keys,
-                            cash_basis.prefix_sums if cash else totals.prefix_sums)
+                            cash_basis.SOURCES if cash else totals.ACCRUAL)
     else:
         sums = (cash_basis.filtered_sums if cash else _from_lines)(
             connection, catalog.ledger_id, start, end, entry_filter, keys)
@@ -87,7 +83,7 @@ def balances(connection: Connection, catalog: Catalog, period: Period,
 
 def _from_totals(connection: Connection, ledger_id: int, start: int | None, end: int | None,
                  not_before: int | None, keys: Sequence[int] | None,
-                 prefix_sums: PrefixSums) -> dict[tuple[int, int], tuple[int, int]]:
+                 sources: tuple[totals.Source, ...]) -> dict[tuple[int, int], tuple[int, int]]:
     def clamp(instant: int) -> int:
         # Lines in [not_before, t) = prefix(max(t, not_before)) - prefix(not_before).
         return instant if not_before is None else max(instant, not_before)
@@ -97,7 +93,7 @@ def _from_totals(connection: Connection, ledger_id: int, start: int | None, end:
         wanted.append(clamp(start))
     if not_before is not None:
         wanted.append(not_before)
-    found = prefix_sums(connection, ledger_id, wanted, keys)
+    found = totals.prefix_sums(connection, ledger_id, wanted, keys, sources)
     ending = found[0]
     starting: Sums = found[1] if start is not None else {}
     floor: Sums = found[-1] if not_before is not None else {}

@@ -108,8 +108,16 @@ def rebuild(connection: Connection, ledger_id: int) -> None:
         (a, c, at, e) for a, c, at, e in per_line))
 
 
+# Where prefix sums are read: a bucket table, its line table, and what one line counts.
+# Accrual reads the line items; cash basis adds its cash lines, counted by their sign
+# (a withdrawn accrual line cancels the line it withdraws).
+Source = tuple[Any, Any, Any]
+ACCRUAL: tuple[Source, ...] = ((period_totals, line_items, literal(1)),)
+
+
 def prefix_sums(connection: Connection, ledger_id: int, instants: Sequence[int | None],
-                account_keys: Sequence[int] | None = None) -> list[Sums]:
+                account_keys: Sequence[int] | None = None,
+                sources: tuple[Source, ...] = ACCRUAL) -> list[Sums]:
     """For each instant, every account's sum and line count strictly before it.
 
     Args:
@@ -117,6 +125,7 @@ def prefix_sums(connection: Connection, ledger_id: int, instants: Sequence[int |
         ledger_id: the ledger.
         instants: microsecond instants; None means after everything.
         account_keys: restrict to these accounts (default: all).
+        sources: the bucket and line tables to add up (one query over all of them).
 
     Returns:
         One `Sums` per instant, in order; accounts without lines are absent.
@@ -124,7 +133,9 @@ def prefix_sums(connection: Connection, ledger_id: int, instants: Sequence[int |
     distinct = sorted(set(instants), key=lambda t: (t is None, t or 0))
     parts: list[Select[Any]] = []
     for label, instant in enumerate(distinct):
-        parts.extend(_prefix_parts(ledger_id, label, instant, account_keys))
+        for totals, lines, count in sources:
+            parts.extend(_prefix_parts(totals, lines, count, ledger_id, label, instant,
+                                       account_keys))
     union = union_all(*parts).subquery()
     query = select(union.c.label, union.c.account_id, union.c.commodity_id,
                    func.sum(union.c.total), func.sum(union.c.lines)).group_by(
@@ -135,9 +146,9 @@ def prefix_sums(connection: Connection, ledger_id: int, instants: Sequence[int |
     return [found[distinct.index(instant)] for instant in instants]
 
 
-def _prefix_parts(ledger_id: int, label: int, instant: int | None,
-                  account_keys: Sequence[int] | None) -> list[Select[Any]]:
-    t = period_totals.c
+def _prefix_parts(totals: Any, lines: Any, count: Any, ledger_id: int, label: int,
+                  instant: int | None, account_keys: Sequence[int] | None) -> list[Select[Any]]:
+    t = totals.c
 
     def buckets(granularity: str, low: int | None, high: int | None) -> Select[Any]:
         where = [t.ledger_id == ledger_id, t.granularity == granularity]
@@ -153,12 +164,11 @@ def _prefix_parts(ledger_id: int, label: int, instant: int | None,
     if instant is None:
         return [buckets(YEAR, None, None)]
     year, month, day = bucket_starts(instant)
-    raw_where = [line_items.c.ledger_id == ledger_id, line_items.c.entry_at >= day,
-                 line_items.c.entry_at < instant]
+    raw_where = [lines.c.ledger_id == ledger_id, lines.c.entry_at >= day,
+                 lines.c.entry_at < instant]
     if account_keys is not None:
-        raw_where.append(line_items.c.account_id.in_(account_keys))
-    raw = select(literal(label).label("label"), line_items.c.account_id,
-                 line_items.c.commodity_id, line_items.c.effect.label("total"),
-                 literal(1).label("lines")).where(and_(*raw_where))
+        raw_where.append(lines.c.account_id.in_(account_keys))
+    raw = select(literal(label).label("label"), lines.c.account_id, lines.c.commodity_id,
+                 lines.c.effect.label("total"), count.label("lines")).where(and_(*raw_where))
     return [buckets(YEAR, None, year), buckets(MONTH, year, month),
             buckets(DAY, month, day), raw]
