@@ -31,7 +31,6 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    tuple_,
     union_all,
 )
 from sqlalchemy.engine import Connection
@@ -42,14 +41,12 @@ from ledgercore.domain.balances import (
 )
 from ledgercore.domain.cash import cash_view
 from ledgercore.domain.entries import JournalEntry, LineItem
-from ledgercore.domain.errors import InvalidPayload
 from ledgercore.domain.periods import Period
 from ledgercore.store import totals
 from ledgercore.store.cash_projection import VIEW, WITHDRAWN
 from ledgercore.store.catalog import Catalog
 from ledgercore.store.filters import filter_conditions
-from ledgercore.store.instants import to_micros
-from ledgercore.store.journal import Page, decode_cursor, encode_cursor, entry_order_key
+from ledgercore.store.journal import Page, entry_order_key, page_keys
 from ledgercore.store.repository import load_entries
 from ledgercore.store.schema import (
     cash_lines,
@@ -132,17 +129,9 @@ def cash_entries(connection: Connection, catalog: Catalog, period: Period,
     An entry with nothing on its date in the view (an unpaid invoice) is absent; a
     projected entry carries its cash-view lines.
     """
-    if limit < 1:
-        raise InvalidPayload(f"limit must be at least 1, got {limit}", path="$.limit")
     je, li, cl = journal_entries.c, line_items.c, cash_lines.c
-    order = (je.entry_at, je.created_at, entry_order_key(connection))
     has_view = exists(select(cl.entry_id).where(cl.entry_id == je.id, cl.sign == VIEW))
-    where = [je.ledger_id == catalog.ledger_id, or_(~_projected(je.id), has_view),
-             *filter_conditions(entry_filter, je.id, je.entry_at)]
-    if period.start is not None:
-        where.append(je.entry_at >= to_micros(period.start))
-    if period.end is not None:
-        where.append(je.entry_at < to_micros(period.end))
+    where = [or_(~_projected(je.id), has_view)]
     if account_id is not None:
         key = catalog.account_key.get(account_id)
         if key is None:
@@ -152,12 +141,7 @@ def cash_entries(connection: Connection, catalog: Catalog, period: Period,
                 li.entry_id == je.id, li.account_id == key))),
             exists(select(cl.entry_id).where(cl.entry_id == je.id, cl.sign == VIEW,
                                              cl.account_id == key))))
-    if after is not None:
-        where.append(tuple_(*order) > tuple_(*map(literal, decode_cursor(after))))
-    rows = connection.execute(select(je.id, je.entry_at, je.created_at, je.external_id)
-                              .where(and_(*where)).order_by(*order).limit(limit + 1)).all()
-    page = rows[:limit]
-    keys = [row.id for row in page]
+    keys, cursor = page_keys(connection, catalog, period, entry_filter, after, limit, where)
     entries = load_entries(connection, catalog, keys)
     replaced: dict[int, list[LineItem]] = defaultdict(list)
     projected: set[int] = set()
@@ -174,7 +158,4 @@ def cash_entries(connection: Connection, catalog: Catalog, period: Period,
     shown = tuple(dataclasses.replace(entry, line_items=tuple(replaced[key]))
                   if key in projected else entry for key, entry in zip(keys, entries,
                                                                        strict=True))
-    last = page[-1] if len(rows) > limit else None
-    cursor = None if last is None else encode_cursor(last.entry_at, last.created_at,
-                                                     last.external_id)
     return Page(shown, cursor)

@@ -70,32 +70,43 @@ def list_entries(connection: Connection, catalog: Catalog, period: Period,
     Raises:
         InvalidPayload: the cursor is not one this function returned, or limit < 1.
     """
+    key = None
+    if account_id is not None:
+        key = catalog.account_key.get(account_id)
+        if key is None:
+            return Page((), None)
+    je = journal_entries.c
+    where = [] if key is None else [exists(select(line_items.c.entry_id).where(
+        line_items.c.entry_id == je.id, line_items.c.account_id == key))]
+    keys, cursor = page_keys(connection, catalog, period, entry_filter, after, limit, where)
+    return Page(tuple(load_entries(connection, catalog, keys)), cursor)
+
+
+def page_keys(connection: Connection, catalog: Catalog, period: Period,
+              entry_filter: EntryFilter, after: str | None, limit: int,
+              where: list[Any]) -> tuple[list[int], str | None]:
+    """The row keys of one page of entries in ledger order, and the next page's cursor.
+
+    `where` adds conditions on `journal_entries` to the period, filter and cursor ones.
+    """
     if limit < 1:
         raise InvalidPayload(f"limit must be at least 1, got {limit}", path="$.limit")
     je = journal_entries.c
     order = (je.entry_at, je.created_at, entry_order_key(connection))
-    where = [je.ledger_id == catalog.ledger_id,
+    where = [je.ledger_id == catalog.ledger_id, *where,
              *filter_conditions(entry_filter, je.id, je.entry_at)]
     if period.start is not None:
         where.append(je.entry_at >= to_micros(period.start))
     if period.end is not None:
         where.append(je.entry_at < to_micros(period.end))
-    if account_id is not None:
-        key = catalog.account_key.get(account_id)
-        if key is None:
-            return Page((), None)
-        where.append(exists(select(line_items.c.entry_id).where(
-            line_items.c.entry_id == je.id, line_items.c.account_id == key)))
     if after is not None:
         where.append(tuple_(*order) > tuple_(*map(literal, decode_cursor(after))))
     rows = connection.execute(select(je.id, je.entry_at, je.created_at, je.external_id)
                               .where(and_(*where)).order_by(*order).limit(limit + 1)).all()
-    page = rows[:limit]
-    entries = load_entries(connection, catalog, [row.id for row in page])
-    last = page[-1] if len(rows) > limit else None
+    last = rows[limit - 1] if len(rows) > limit else None
     cursor = None if last is None else encode_cursor(last.entry_at, last.created_at,
                                                      last.external_id)
-    return Page(tuple(entries), cursor)
+    return [row.id for row in rows[:limit]], cursor
 
 
 def encode_cursor(entry_at: int, created_at: int, entry_id: str) -> str:
