@@ -12,10 +12,10 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from ledgercore.config import create_engine, resolve_database_url
-from ledgercore.store.schema import Base
+from ledgercore.store.schema import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def _configure(connection: Connection) -> None:

@@ -1,4 +1,4 @@
-"""The tables that hold a ledger, as SQLAlchemy 2.0 typed row classes.
+"""The tables that hold a ledger, as SQLAlchemy Core tables on one `metadata`.
 
 One database holds many ledgers (tenants); every row below a ledger carries its
 `ledger_id`, and every query filters on it. Instants are BIGINT microseconds since the
@@ -6,26 +6,30 @@ Unix epoch in UTC: exact, identical on SQLite and PostgreSQL, and cheap to compa
 Amounts are BIGINT minor units. A line item also carries, denormalised from its entry
 and account, the ledger, the effective instant and its signed `effect` on the account's
 normal-sign balance, so a balance is one indexed ``GROUP BY`` without joins.
-`PeriodTotal` rows are derived data: per account and commodity, the sum of effects in
-each UTC year, month and day, maintained in the posting transaction so a balance over a
+Period totals are derived data: per account and commodity, the sum of effects in each
+UTC year, month and day, maintained in the posting transaction so a balance over a
 range reads whole buckets plus the raw lines of at most two partial days. The `cash_*`
 tables are the cash-basis projection (docs/cash-basis.md, "Storage and speed"): open
 items, allocations, the cash view's lines of every entry touching a clearing account
 (as a delta against its accrual lines) and their period totals, all derived and
 rebuildable from the journal.
 
-These classes describe the schema for queries and for the autogenerate check; the
-schema itself is created only by the Alembic migrations in ``migrations/``. Rows never
-leave the store: the repository translates them to and from the frozen domain types.
+These tables describe the schema for queries and for the autogenerate check; the
+schema itself is created only by the Alembic migrations in ``migrations/``. They are
+plain Core tables, not ORM classes: every query is Core, and importing
+``sqlalchemy.orm`` and mapping classes would cost a cold CLI run about a fifth of its
+time. Rows never leave the store: the repository translates them to and from the
+frozen domain types.
 """
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Column,
     ForeignKey,
     Index,
     Integer,
@@ -37,7 +41,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeEngine
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -46,6 +50,10 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+_Type = TypeEngine[Any] | type[TypeEngine[Any]]
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 # A 64-bit key on PostgreSQL; on SQLite an INTEGER PRIMARY KEY (the rowid, 64-bit anyway).
 BigKey = BigInteger().with_variant(Integer(), "sqlite")
@@ -58,253 +66,207 @@ YEAR, MONTH, DAY = "Y", "M", "D"
 OPEN_ITEM = "remaining > 0"
 
 
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+def _ref(name: str, target: str, *, primary_key: bool = False) -> Column[int]:
+    """A NOT NULL foreign key to `target` (``table.id``), typed like the key it refers to."""
+    kind: TypeEngine[int] = BigKey if target == "journal_entries.id" else Integer()
+    return Column(name, kind, ForeignKey(target), primary_key=primary_key, nullable=False)
 
 
-class LedgerRow(Base):
-    """A tenant: one set of books (a Layer business, an Alpaca ledger)."""
-
-    __tablename__ = "ledgers"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
-    timezone: Mapped[str] = mapped_column(String(64))
-    activation_at: Mapped[int | None] = mapped_column(BigInteger)
+def _required(name: str, kind: _Type) -> Column[Any]:
+    return Column(name, kind, nullable=False)
 
 
-class CommodityRow(Base):
-    __tablename__ = "commodities"
-    __table_args__ = (
-        UniqueConstraint("ledger_id", "code"),
-        CheckConstraint("scale >= 0 AND scale <= 9", name="scale_range"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    ledger_id: Mapped[int] = mapped_column(ForeignKey("ledgers.id"))
-    code: Mapped[str] = mapped_column(String(32))
-    scale: Mapped[int] = mapped_column(SmallInteger)
+def _optional(name: str, kind: _Type) -> Column[Any]:
+    return Column(name, kind, nullable=True)
 
 
-class AccountRow(Base):
-    __tablename__ = "accounts"
-    __table_args__ = (
-        UniqueConstraint("ledger_id", "external_id"),
-        UniqueConstraint("ledger_id", "stable_name"),
-        CheckConstraint("normality IN ('DEBIT', 'CREDIT')", name="normality"),
-    )
+# A tenant: one set of books (a Layer business, an Alpaca ledger).
+ledgers = Table(
+    "ledgers", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), unique=True, nullable=False),
+    _required("timezone", String(64)),
+    _optional("activation_at", BigInteger),
+)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    ledger_id: Mapped[int] = mapped_column(ForeignKey("ledgers.id"))
-    external_id: Mapped[str] = mapped_column(String(200))
-    name: Mapped[str] = mapped_column(Text)
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
-    type: Mapped[str] = mapped_column(String(16))
-    subtype: Mapped[str | None] = mapped_column(String(64))
-    normality: Mapped[str] = mapped_column(String(6))
-    stable_name: Mapped[str | None] = mapped_column(String(200))
-    account_number: Mapped[str | None] = mapped_column(String(64))
+commodities = Table(
+    "commodities", metadata,
+    Column("id", Integer, primary_key=True),
+    _ref("ledger_id", "ledgers.id"),
+    _required("code", String(32)),
+    _required("scale", SmallInteger),
+    UniqueConstraint("ledger_id", "code"),
+    CheckConstraint("scale >= 0 AND scale <= 9", name="scale_range"),
+)
 
+accounts = Table(
+    "accounts", metadata,
+    Column("id", Integer, primary_key=True),
+    _ref("ledger_id", "ledgers.id"),
+    _required("external_id", String(200)),
+    _required("name", Text),
+    Column("parent_id", Integer, ForeignKey("accounts.id"), nullable=True),
+    _required("type", String(16)),
+    _optional("subtype", String(64)),
+    _required("normality", String(6)),
+    _optional("stable_name", String(200)),
+    _optional("account_number", String(64)),
+    UniqueConstraint("ledger_id", "external_id"),
+    UniqueConstraint("ledger_id", "stable_name"),
+    CheckConstraint("normality IN ('DEBIT', 'CREDIT')", name="normality"),
+)
 
-class JournalEntryRow(Base):
-    """A posted entry. `digest` hashes its posted content, for idempotent re-posting."""
-
-    __tablename__ = "journal_entries"
-    __table_args__ = (
-        UniqueConstraint("ledger_id", "external_id"),
-        Index("ix_journal_entries_ledger_order", "ledger_id", "entry_at", "created_at",
-              "external_id"),
-        CheckConstraint("(counterparty_kind IS NULL) = (counterparty_id IS NULL)",
-                        name="counterparty_pair"),
-        CheckConstraint("counterparty_kind IN ('CUSTOMER', 'VENDOR')",
-                        name="counterparty_kind"),
-    )
-
-    id: Mapped[int] = mapped_column(BigKey, primary_key=True)
-    ledger_id: Mapped[int] = mapped_column(ForeignKey("ledgers.id"))
-    external_id: Mapped[str] = mapped_column(String(200))
-    entry_type: Mapped[str] = mapped_column(String(64))
-    entry_at: Mapped[int] = mapped_column(BigInteger)
-    created_at: Mapped[int] = mapped_column(BigInteger)
-    description: Mapped[str | None] = mapped_column(Text)
-    counterparty_kind: Mapped[str | None] = mapped_column(String(16))
-    counterparty_id: Mapped[str | None] = mapped_column(String(200))
+# A posted entry. `digest` hashes its posted content, for idempotent re-posting.
+journal_entries = Table(
+    "journal_entries", metadata,
+    Column("id", BigKey, primary_key=True),
+    _ref("ledger_id", "ledgers.id"),
+    _required("external_id", String(200)),
+    _required("entry_type", String(64)),
+    _required("entry_at", BigInteger),
+    _required("created_at", BigInteger),
+    _optional("description", Text),
+    _optional("counterparty_kind", String(16)),
+    _optional("counterparty_id", String(200)),
     # Links by external id, so a batch may hold an entry and its reversal in any order.
-    reversal_of_id: Mapped[str | None] = mapped_column(String(200))
-    reversal_id: Mapped[str | None] = mapped_column(String(200))
-    digest: Mapped[str] = mapped_column(String(64))
+    _optional("reversal_of_id", String(200)),
+    _optional("reversal_id", String(200)),
+    _required("digest", String(64)),
+    UniqueConstraint("ledger_id", "external_id"),
+    Index("ix_journal_entries_ledger_order", "ledger_id", "entry_at", "created_at",
+          "external_id"),
+    # A customer's or vendor's entries in a range (`--customer` / `--vendor` balances)
+    # without scanning the ledger's whole journal.
+    Index("ix_journal_entries_ledger_counterparty", "ledger_id", "counterparty_kind",
+          "counterparty_id", "entry_at"),
+    CheckConstraint("(counterparty_kind IS NULL) = (counterparty_id IS NULL)",
+                    name="counterparty_pair"),
+    CheckConstraint("counterparty_kind IN ('CUSTOMER', 'VENDOR')", name="counterparty_kind"),
+)
+
+line_items = Table(
+    "line_items", metadata,
+    _ref("entry_id", "journal_entries.id", primary_key=True),
+    Column("position", SmallInteger, primary_key=True),
+    _ref("ledger_id", "ledgers.id"),
+    _ref("account_id", "accounts.id"),
+    _ref("commodity_id", "commodities.id"),
+    _required("amount", BigInteger),
+    _required("direction", String(6)),
+    _required("effect", BigInteger),
+    _required("entry_at", BigInteger),
+    _optional("external_id", String(200)),
+    # Covering index for balances over a time range: scan, no table lookups.
+    Index("ix_line_items_ledger_time", "ledger_id", "entry_at", "account_id",
+          "commodity_id", "effect"),
+    Index("ix_line_items_account_time", "account_id", "entry_at"),
+    CheckConstraint("amount > 0", name="amount_positive"),
+    CheckConstraint("direction IN ('DEBIT', 'CREDIT')", name="direction"),
+    CheckConstraint("effect = amount OR effect = -amount", name="effect_magnitude"),
+    # Clustered by entry on SQLite: an entry's lines sit together, and no rowid index.
+    sqlite_with_rowid=False,
+)
+
+entry_tags = Table(
+    "entry_tags", metadata,
+    _ref("entry_id", "journal_entries.id", primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("value", String(200), primary_key=True),
+    sqlite_with_rowid=False,
+)
 
 
-class LineItemRow(Base):
-    __tablename__ = "line_items"
-    __table_args__ = (
-        # Covering index for balances over a time range: scan, no table lookups.
-        Index("ix_line_items_ledger_time", "ledger_id", "entry_at", "account_id",
-              "commodity_id", "effect"),
-        Index("ix_line_items_account_time", "account_id", "entry_at"),
-        CheckConstraint("amount > 0", name="amount_positive"),
-        CheckConstraint("direction IN ('DEBIT', 'CREDIT')", name="direction"),
-        CheckConstraint("effect = amount OR effect = -amount", name="effect_magnitude"),
-        # Clustered by entry on SQLite: an entry's lines sit together, and no rowid index.
-        {"sqlite_with_rowid": False},
-    )
-
-    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"), primary_key=True)
-    position: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    ledger_id: Mapped[int] = mapped_column(ForeignKey("ledgers.id"))
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
-    commodity_id: Mapped[int] = mapped_column(ForeignKey("commodities.id"))
-    amount: Mapped[int] = mapped_column(BigInteger)
-    direction: Mapped[str] = mapped_column(String(6))
-    effect: Mapped[int] = mapped_column(BigInteger)
-    entry_at: Mapped[int] = mapped_column(BigInteger)
-    external_id: Mapped[str | None] = mapped_column(String(200))
-
-
-class EntryTagRow(Base):
-    __tablename__ = "entry_tags"
-    __table_args__ = ({"sqlite_with_rowid": False},)
-
-    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"), primary_key=True)
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    value: Mapped[str] = mapped_column(String(200), primary_key=True)
-
-
-class PeriodTotalRow(Base):
+def _period_totals(name: str) -> Table:
     """Sum of effects and count of lines of one account and commodity in one UTC bucket."""
-
-    __tablename__ = "period_totals"
-    __table_args__ = (
+    return Table(
+        name, metadata,
+        _ref("ledger_id", "ledgers.id", primary_key=True),
+        Column("granularity", String(1), primary_key=True),
+        Column("bucket_start", BigInteger, primary_key=True),
+        _ref("account_id", "accounts.id", primary_key=True),
+        _ref("commodity_id", "commodities.id", primary_key=True),
+        _required("total", BigInteger),
+        _required("lines", BigInteger),
         CheckConstraint("granularity IN ('Y', 'M', 'D')", name="granularity"),
-        {"sqlite_with_rowid": False},
+        sqlite_with_rowid=False,
     )
 
-    ledger_id: Mapped[int] = mapped_column(ForeignKey("ledgers.id"), primary_key=True)
-    granularity: Mapped[str] = mapped_column(String(1), primary_key=True)
-    bucket_start: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
-    commodity_id: Mapped[int] = mapped_column(ForeignKey("commodities.id"), primary_key=True)
-    total: Mapped[int] = mapped_column(BigInteger)
-    lines: Mapped[int] = mapped_column(BigInteger)
 
+period_totals = _period_totals("period_totals")
 
-class CashOpenItemRow(Base):
-    """What one entry added to one clearing account in one commodity, and what is left.
+# What one entry added to one clearing account in one commodity, and what is left.
+#
+# The domain's `OpenItem` without its basis (recomputed from the entry when a line is
+# recognised); `remaining` is ``total - settled``. The entry's counterparty is copied
+# here so a payment reads the first open items of its counterparty (or of none) in FIFO
+# order straight from a partial index of the items still open (``remaining > 0``):
+# settled items, the bulk of a ledger's history, are not in the indexes at all.
+cash_open_items = Table(
+    "cash_open_items", metadata,
+    _ref("entry_id", "journal_entries.id", primary_key=True),
+    _ref("account_id", "accounts.id", primary_key=True),
+    _ref("commodity_id", "commodities.id", primary_key=True),
+    _ref("ledger_id", "ledgers.id"),
+    _required("entry_at", BigInteger),
+    _optional("counterparty_kind", String(16)),
+    _optional("counterparty_id", String(200)),
+    _required("total", BigInteger),
+    _required("remaining", BigInteger),
+    Index("ix_cash_open_items_open", "account_id", "commodity_id", "entry_at",
+          sqlite_where=text(OPEN_ITEM), postgresql_where=text(OPEN_ITEM)),
+    Index("ix_cash_open_items_open_party", "account_id", "commodity_id",
+          "counterparty_kind", "counterparty_id", "entry_at",
+          sqlite_where=text(OPEN_ITEM), postgresql_where=text(OPEN_ITEM)),
+    CheckConstraint("remaining >= 0 AND remaining <= total", name="remaining_range"),
+    sqlite_with_rowid=False,
+)
 
-    The domain's `OpenItem` without its basis (recomputed from the entry when a line is
-    recognised); `remaining` is ``total - settled``. The entry's counterparty is copied
-    here so a payment reads the first open items of its counterparty (or of none) in FIFO
-    order straight from a partial index of the items still open (``remaining > 0``):
-    settled items, the bulk of a ledger's history, are not in the indexes at all.
-    """
+# `amount` of an open item settled (> 0) or re-opened (< 0) by a settling entry.
+#
+# `seq` orders one settling entry's allocations on one clearing account and commodity
+# (the order they were made in, which a reversal undoes newest first).
+cash_allocations = Table(
+    "cash_allocations", metadata,
+    _ref("settling_entry_id", "journal_entries.id", primary_key=True),
+    _ref("account_id", "accounts.id", primary_key=True),
+    _ref("commodity_id", "commodities.id", primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    _ref("ledger_id", "ledgers.id"),
+    _ref("item_entry_id", "journal_entries.id"),
+    _required("amount", BigInteger),
+    _required("settled_before", BigInteger),
+    _required("recognised_at", BigInteger),
+    Index("ix_cash_allocations_account", "account_id"),
+    sqlite_with_rowid=False,
+)
 
-    __tablename__ = "cash_open_items"
-    __table_args__ = (
-        Index("ix_cash_open_items_open", "account_id", "commodity_id", "entry_at",
-              sqlite_where=text(OPEN_ITEM), postgresql_where=text(OPEN_ITEM)),
-        Index("ix_cash_open_items_open_party", "account_id", "commodity_id",
-              "counterparty_kind", "counterparty_id", "entry_at",
-              sqlite_where=text(OPEN_ITEM), postgresql_where=text(OPEN_ITEM)),
-        CheckConstraint("remaining >= 0 AND remaining <= total", name="remaining_range"),
-        {"sqlite_with_rowid": False},
-    )
+# One line of the cash-basis delta of an entry that touches a clearing account.
+#
+# ``sign = -1``: one of the entry's accrual lines, withdrawn (`effect` negated); written
+# once when the entry is projected. ``sign = +1``: a line of the entry's cash view
+# (`ledgercore.domain.cash.cash_entry`), rewritten when its allocations change. Accrual
+# plus these rows is the cash view, line for line and in line counts.
+cash_lines = Table(
+    "cash_lines", metadata,
+    _ref("entry_id", "journal_entries.id", primary_key=True),
+    Column("sign", SmallInteger, primary_key=True),
+    Column("position", SmallInteger, primary_key=True),
+    _ref("ledger_id", "ledgers.id"),
+    _ref("account_id", "accounts.id"),
+    _ref("commodity_id", "commodities.id"),
+    _required("amount", BigInteger),
+    _required("direction", String(6)),
+    _required("effect", BigInteger),
+    _required("entry_at", BigInteger),
+    _optional("external_id", Text),
+    Index("ix_cash_lines_ledger_time", "ledger_id", "entry_at", "account_id",
+          "commodity_id", "effect", "sign"),
+    Index("ix_cash_lines_account_time", "account_id", "entry_at"),
+    CheckConstraint("sign IN (-1, 1)", name="sign"),
+    CheckConstraint("amount > 0", name="amount_positive"),
+    CheckConstraint("direction IN ('DEBIT', 'CREDIT')", name="direction"),
+    sqlite_with_rowid=False,
+)
 
-    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"), primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
-    commodity_id: Mapped[int] = mapped_column(ForeignKey("commodities.id"), primary_key=True)
-    ledger_id: Mapped[int] = mapped_column(ForeignKey("ledgers.id"))
-    entry_at: Mapped[int] = mapped_column(BigInteger)
-    counterparty_kind: Mapped[str | None] = mapped_column(String(16))
-    counterparty_id: Mapped[str | None] = mapped_column(String(200))
-    total: Mapped[int] = mapped_column(BigInteger)
-    remaining: Mapped[int] = mapped_column(BigInteger)
-
-
-class CashAllocationRow(Base):
-    """`amount` of an open item settled (> 0) or re-opened (< 0) by a settling entry.
-
-    `seq` orders one settling entry's allocations on one clearing account and commodity
-    (the order they were made in, which a reversal undoes newest first).
-    """
-
-    __tablename__ = "cash_allocations"
-    __table_args__ = (
-        Index("ix_cash_allocations_account", "account_id"),
-        {"sqlite_with_rowid": False},
-    )
-
-    settling_entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"),
-                                                   primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
-    commodity_id: Mapped[int] = mapped_column(ForeignKey("commodities.id"), primary_key=True)
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
-    ledger_id: Mapped[int] = mapped_column(ForeignKey("ledgers.id"))
-    item_entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"))
-    amount: Mapped[int] = mapped_column(BigInteger)
-    settled_before: Mapped[int] = mapped_column(BigInteger)
-    recognised_at: Mapped[int] = mapped_column(BigInteger)
-
-
-class CashLineRow(Base):
-    """One line of the cash-basis delta of an entry that touches a clearing account.
-
-    ``sign = -1``: one of the entry's accrual lines, withdrawn (`effect` negated); written
-    once when the entry is projected. ``sign = +1``: a line of the entry's cash view
-    (`ledgercore.domain.cash.cash_entry`), rewritten when its allocations change. Accrual
-    plus these rows is the cash view, line for line and in line counts.
-    """
-
-    __tablename__ = "cash_lines"
-    __table_args__ = (
-        Index("ix_cash_lines_ledger_time", "ledger_id", "entry_at", "account_id",
-              "commodity_id", "effect", "sign"),
-        Index("ix_cash_lines_account_time", "account_id", "entry_at"),
-        CheckConstraint("sign IN (-1, 1)", name="sign"),
-        CheckConstraint("amount > 0", name="amount_positive"),
-        CheckConstraint("direction IN ('DEBIT', 'CREDIT')", name="direction"),
-        {"sqlite_with_rowid": False},
-    )
-
-    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"), primary_key=True)
-    sign: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    position: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    ledger_id: Mapped[int] = mapped_column(ForeignKey("ledgers.id"))
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
-    commodity_id: Mapped[int] = mapped_column(ForeignKey("commodities.id"))
-    amount: Mapped[int] = mapped_column(BigInteger)
-    direction: Mapped[str] = mapped_column(String(6))
-    effect: Mapped[int] = mapped_column(BigInteger)
-    entry_at: Mapped[int] = mapped_column(BigInteger)
-    external_id: Mapped[str | None] = mapped_column(Text)
-
-
-class CashPeriodTotalRow(Base):
-    """`PeriodTotal` of the cash lines: the cash basis minus accrual, per UTC bucket."""
-
-    __tablename__ = "cash_period_totals"
-    __table_args__ = (
-        CheckConstraint("granularity IN ('Y', 'M', 'D')", name="granularity"),
-        {"sqlite_with_rowid": False},
-    )
-
-    ledger_id: Mapped[int] = mapped_column(ForeignKey("ledgers.id"), primary_key=True)
-    granularity: Mapped[str] = mapped_column(String(1), primary_key=True)
-    bucket_start: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
-    commodity_id: Mapped[int] = mapped_column(ForeignKey("commodities.id"), primary_key=True)
-    total: Mapped[int] = mapped_column(BigInteger)
-    lines: Mapped[int] = mapped_column(BigInteger)
-
-
-# The Core tables, for the store's SQL (queries and bulk writes need no ORM sessions).
-ledgers = cast(Table, LedgerRow.__table__)
-commodities = cast(Table, CommodityRow.__table__)
-accounts = cast(Table, AccountRow.__table__)
-journal_entries = cast(Table, JournalEntryRow.__table__)
-line_items = cast(Table, LineItemRow.__table__)
-entry_tags = cast(Table, EntryTagRow.__table__)
-period_totals = cast(Table, PeriodTotalRow.__table__)
-cash_open_items = cast(Table, CashOpenItemRow.__table__)
-cash_allocations = cast(Table, CashAllocationRow.__table__)
-cash_lines = cast(Table, CashLineRow.__table__)
-cash_period_totals = cast(Table, CashPeriodTotalRow.__table__)
+# Period totals of the cash lines: the cash basis minus accrual, per UTC bucket.
+cash_period_totals = _period_totals("cash_period_totals")

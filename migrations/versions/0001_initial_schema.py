@@ -108,6 +108,11 @@ def upgrade() -> None:
         "journal_entries",
         ["ledger_id", "entry_at", "created_at", "external_id"],
     )
+    op.create_index(
+        "ix_journal_entries_ledger_counterparty",
+        "journal_entries",
+        ["ledger_id", "counterparty_kind", "counterparty_id", "entry_at"],
+    )
 
     op.create_table(
         "entry_tags",

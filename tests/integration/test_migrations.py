@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 
 from ledgercore.config import create_engine
 from ledgercore.store import Ledger, SchemaOutOfDate, migrate
-from ledgercore.store.schema import Base
+from ledgercore.store.schema import metadata
 
 TABLES = {"ledgers", "commodities", "accounts", "journal_entries", "line_items",
           "entry_tags", "period_totals",
@@ -39,7 +39,7 @@ def _differences(url: str) -> list[object]:
     try:
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
-            return list(compare_metadata(context, Base.metadata))
+            return list(compare_metadata(context, metadata))
     finally:
         engine.dispose()
 
