@@ -108,7 +108,7 @@ def db_upgrade(ctx: typer.Context, revision: str = "head") -> None:
     """Migrate the schema up to REVISION (default: the newest)."""
     with migrations(ctx.obj.db):
         migrate.upgrade(ctx.obj.db, revision)
-        render.out.print(f"schema at {_revision(ctx.obj.db)}")
+        render.out().print(f"schema at {_revision(ctx.obj.db)}")
 
 
 @db_app.command("downgrade")
@@ -116,14 +116,14 @@ def db_downgrade(ctx: typer.Context, revision: str = "base") -> None:
     """Migrate the schema down to REVISION (default: empty)."""
     with migrations(ctx.obj.db):
         migrate.downgrade(ctx.obj.db, revision)
-        render.out.print(f"schema at {_revision(ctx.obj.db)}")
+        render.out().print(f"schema at {_revision(ctx.obj.db)}")
 
 
 @db_app.command("current")
 def db_current(ctx: typer.Context) -> None:
     """Print the schema revision the database is at."""
     with migrations(ctx.obj.db):
-        render.out.print(_revision(ctx.obj.db))
+        render.out().print(_revision(ctx.obj.db))
 
 
 @db_app.command("rebuild")

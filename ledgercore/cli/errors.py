@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import NoReturn
 
 import typer
-from rich.markup import escape
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
@@ -22,8 +21,10 @@ from ledgercore.domain import LedgerError
 
 
 def fail(message: str) -> NoReturn:
+    from rich.markup import escape
+
     # The message is text, not rich markup: its "[code]" and "$[0]" must print as written.
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    err().print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(2)
 
 

@@ -1,29 +1,41 @@
 """How the command line shows answers: rich tables for people, JSON and CSV for programs.
 
 Everything here is text layout; the figures arrive computed (integer minor units with
-their commodity's scale) and are never recomputed or rounded.
+their commodity's scale) and are never recomputed or rounded. rich is imported when
+something is first printed through it, so `--format json` never pays for it.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import sys
 from typing import TYPE_CHECKING, Any
-
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from ledgercore import reports
 from ledgercore.domain import JournalEntry, Period, ReportingBasis
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from ledgercore.verify import VerifyReport
 
-# Pipes and CI logs get a wide table instead of rich's 80-column default.
-out = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, soft_wrap=True)
+
+@functools.cache
+def out() -> Console:
+    """Standard output; pipes and CI logs get a wide table, not rich's 80 columns."""
+    from rich.console import Console
+
+    return Console(width=None if sys.stdout.isatty() else 160)
+
+
+@functools.cache
+def err() -> Console:
+    """Standard error, for the refusals."""
+    from rich.console import Console
+
+    return Console(stderr=True, soft_wrap=True)
 
 
 def print_json(document: Any) -> None:
@@ -40,6 +52,9 @@ def write_csv(rows: list[dict[str, Any]]) -> None:
 
 def balance_table(rows: list[reports.BalanceRow], period: Period,
                   basis: ReportingBasis) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
     table = Table(title=f"Balances, {basis.value.lower()} basis, {reports.describe(period)}")
     table.add_column("Account")
     table.add_column("Type")
@@ -50,11 +65,14 @@ def balance_table(rows: list[reports.BalanceRow], period: Period,
         # Names are data, not rich markup: "[Legacy] Cash" must print as written.
         table.add_row("  " * row.depth + escape(row.name), row.type, row.commodity,
                       row.text("starting"), row.text("activity"), row.text("ending"))
-    out.print(table)
+    out().print(table)
 
 
 def entry_table(names: dict[str, str], found: list[JournalEntry]) -> None:
     """Entries with their line items; `names` maps account ids to names."""
+    from rich.markup import escape
+    from rich.table import Table
+
     table = Table(title=f"{len(found)} {'entry' if len(found) == 1 else 'entries'}")
     for heading in ("Effective", "Entry", "Type", "Account", "Debit", "Credit"):
         table.add_column(heading, justify="right" if heading in ("Debit", "Credit") else "left")
@@ -67,15 +85,15 @@ def entry_table(names: dict[str, str], found: list[JournalEntry]) -> None:
                           escape(names[item.account_id]),
                           amount if item.direction.value == "DEBIT" else "",
                           amount if item.direction.value == "CREDIT" else "")
-    out.print(table)
+    out().print(table)
 
 
 def verify_text(report: VerifyReport, title: str | None = None) -> None:
     if title is not None:
-        out.print(f"verify {title}:", style="bold")
-    out.print(report.to_text(), highlight=False, markup=False, soft_wrap=True)
+        out().print(f"verify {title}:", style="bold")
+    out().print(report.to_text(), highlight=False, markup=False, soft_wrap=True)
 
 
 def plain(line: str) -> None:
     """A line of data (file names, summaries) printed exactly as written."""
-    out.print(line, highlight=False, markup=False)
+    out().print(line, highlight=False, markup=False)
