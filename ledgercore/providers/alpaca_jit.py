@@ -28,8 +28,6 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from ledgercore.domain import (
     USD,
     Account,
@@ -45,7 +43,7 @@ from ledgercore.providers.alpaca_models import (
     JitBalancesAdapter,
     JitLedgerBalances,
     JitTransaction,
-    as_array,
+    validate_array,
 )
 from ledgercore.providers.batch import (
     ImportBatch,
@@ -54,8 +52,7 @@ from ledgercore.providers.batch import (
     ReportedTransaction,
 )
 from ledgercore.providers.documents import read_document
-from ledgercore.providers.errors import from_validation_error, refuse, unwrap_single
-from ledgercore.providers.kinds import detect_kind, wrong_kind
+from ledgercore.providers.errors import refuse, unwrap_single
 
 OPENING_ACCOUNT_ID = "alpaca:opening-balance"
 JIT_STABLE_PREFIX = "alpaca-jit:"
@@ -80,17 +77,9 @@ def parse_alpaca_jit_balances(document: Any, *, source: str | None = None
     """
     if isinstance(document, tuple) and all(isinstance(x, JitLedgerBalances) for x in document):
         return document
-    single = isinstance(document, dict)
-    given, document = document, as_array(document)
-    if not isinstance(document, list) or (
-            document and detect_kind(document) is not PayloadKind.ALPACA_JIT_BALANCES):
-        raise wrong_kind(PayloadKind.ALPACA_JIT_BALANCES, given, source,
-                         "expected ledger objects with starting_balance and ending_balance")
-    try:
-        return JitBalancesAdapter.validate_python(document)
-    except ValidationError as exc:
-        problems = from_validation_error(exc, source=source)
-        raise refuse(unwrap_single(problems, single), source=source) from None
+    return validate_array(document, JitBalancesAdapter, PayloadKind.ALPACA_JIT_BALANCES,
+                          "expected ledger objects with starting_balance and ending_balance",
+                          source)
 
 
 def ledger_account(ledger: JitLedgerBalances) -> Account:

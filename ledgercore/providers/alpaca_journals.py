@@ -27,8 +27,6 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from ledgercore.domain import (
     USD,
     Account,
@@ -47,12 +45,11 @@ from ledgercore.providers.alpaca_models import (
     QUANTITY_SCALE,
     AlpacaJournal,
     JournalsAdapter,
-    as_array,
+    validate_array,
 )
 from ledgercore.providers.batch import ImportBatch, PayloadKind, SkippedJournal
 from ledgercore.providers.documents import read_document
-from ledgercore.providers.errors import from_validation_error, refuse, unwrap_single
-from ledgercore.providers.kinds import detect_kind, wrong_kind
+from ledgercore.providers.errors import refuse, unwrap_single
 
 Holdings = Mapping[str, Mapping[str, int]]
 
@@ -67,17 +64,8 @@ def parse_alpaca_journals(document: Any, *, source: str | None = None
     """
     if isinstance(document, tuple) and all(isinstance(x, AlpacaJournal) for x in document):
         return document
-    single = isinstance(document, dict)
-    given, document = document, as_array(document)
-    if not isinstance(document, list) or (
-            document and detect_kind(document) is not PayloadKind.ALPACA_JOURNALS):
-        raise wrong_kind(PayloadKind.ALPACA_JOURNALS, given, source,
-                         "expected journal objects with from_account and to_account")
-    try:
-        return JournalsAdapter.validate_python(document)
-    except ValidationError as exc:
-        problems = from_validation_error(exc, source=source)
-        raise refuse(unwrap_single(problems, single), source=source) from None
+    return validate_array(document, JournalsAdapter, PayloadKind.ALPACA_JOURNALS,
+                          "expected journal objects with from_account and to_account", source)
 
 
 def brokerage_account(account_id: str) -> Account:

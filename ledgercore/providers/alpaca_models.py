@@ -13,11 +13,13 @@ mapping into the domain.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, TypeAdapter
+from pydantic import AfterValidator, BaseModel, TypeAdapter, ValidationError
 from pydantic_core import PydanticCustomError
 
+from ledgercore.providers.batch import PayloadKind
+from ledgercore.providers.errors import from_validation_error, refuse, unwrap_single
 from ledgercore.providers.fields import (
     PAYLOAD_CONFIG,
     DecimalText,
@@ -26,6 +28,7 @@ from ledgercore.providers.fields import (
     SignedUsd,
     decimal_field,
 )
+from ledgercore.providers.kinds import detect_kind, wrong_kind
 
 QUANTITY_SCALE = 9
 USD_SCALE = 2
@@ -114,3 +117,32 @@ JournalsAdapter: TypeAdapter[tuple[AlpacaJournal, ...]] = TypeAdapter(
 def as_array(value: Any) -> Any:
     """A single object read as a one-element array (both responses allow either)."""
     return [value] if isinstance(value, dict) else value
+
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def validate_array(document: Any, adapter: TypeAdapter[tuple[Model, ...]], kind: PayloadKind,
+                   expected: str, source: str | None) -> tuple[Model, ...]:
+    """Validate an Alpaca response that is an array of objects, or one object.
+
+    Args:
+        document: the parsed JSON.
+        adapter: the tuple-of-models adapter of the kind.
+        kind: which payload the caller named (a document of another kind is refused).
+        expected: what the objects should look like, for the wrong-kind message.
+        source: file name for messages.
+
+    Raises:
+        WrongPayloadKind: the document is not of `kind`.
+        LedgerError: the first problem, with every problem in ``details["problems"]``.
+    """
+    single = isinstance(document, dict)
+    objects = as_array(document)
+    if not isinstance(objects, list) or (objects and detect_kind(objects) is not kind):
+        raise wrong_kind(kind, document, source, expected)
+    try:
+        return adapter.validate_python(objects)
+    except ValidationError as exc:
+        problems = from_validation_error(exc, source=source)
+        raise refuse(unwrap_single(problems, single), source=source) from None
