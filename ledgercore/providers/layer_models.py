@@ -147,17 +147,10 @@ class LedgerEntriesResponse(BaseModel):
     meta: dict[str, Any] | None = None
 
 
-class NestedApiLedgerAccount(BaseModel):
-    """A node of the chart with its reported ``balance`` (rolled up, normal sign)."""
+class NestedApiLedgerAccount(SingleApiChartAccount):
+    """A node of the chart: the account with its reported ``balance`` (rolled up, normal
+    sign), its own line items and its children."""
 
-    model_config = PAYLOAD_CONFIG
-    id: AccountIdField
-    name: str | None = None
-    account_number: str | None = None
-    stable_name: StableNameField = None
-    normality: DirectionField | None = None
-    account_type: ApiLedgerAccountType | None = None
-    account_subtype: ApiLedgerAccountSubtype | None = None
     balance: int = Field(strict=True, ge=-(2**63), lt=2**63)
     entries: tuple[ApiLineItem, ...] = ()
     sub_accounts: tuple[NestedApiLedgerAccount, ...] = ()
