@@ -19,8 +19,7 @@ from types import TracebackType
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select, text, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
@@ -50,6 +49,8 @@ from ledgercore.store.posting import PostResult, post
 from ledgercore.store.schema import ledgers
 
 T = TypeVar("T")
+_CREATE_LEDGER = text("INSERT INTO ledgers (name, timezone) VALUES (:name, :timezone) "
+                      "ON CONFLICT (name) DO NOTHING")
 # A unique-key race (two processes posting one id) or a deadlock is retried this often.
 _ATTEMPTS = 4
 
@@ -376,9 +377,8 @@ def _ledger_row(engine: Engine, name: str, timezone: str | None,
             if not create:
                 raise UnknownLedger(f"no ledger named {name!r} in this database",
                                     ledger=name)
-            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-            connection.execute(dialect.insert(ledgers).values(
-                name=name, timezone=timezone or "UTC").on_conflict_do_nothing())
+            # Both engines speak ON CONFLICT; a racing creator's row wins.
+            connection.execute(_CREATE_LEDGER, {"name": name, "timezone": timezone or "UTC"})
             row = connection.execute(select(ledgers).where(ledgers.c.name == name)).one()
     if timezone is not None and row.timezone != timezone:
         raise Conflict(f"ledger {name!r} keeps dates in {row.timezone}, not {timezone}",
