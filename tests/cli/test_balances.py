@@ -179,13 +179,26 @@ def test_filters_narrow_the_figures(layer_db: str) -> None:
     assert nobody == {}
 
 
-def test_the_table_names_every_account_with_a_figure(layer_db: str) -> None:
-    outcome = run_on(layer_db)("balances", *Q1)
-    assert outcome.exit_code == 0
-    with Ledger.open(layer_db) as books:
-        chart = books.chart()
-    for account_id, _ in _figures(layer_db, *Q1):
-        assert chart.get(account_id).name in outcome.stdout
+def test_the_table_shows_every_row_of_the_json_report_aligned(layer_db: str) -> None:
+    table = run_on(layer_db)("balances", *Q1)
+    rows = run_on(layer_db)("balances", *Q1, "--format", "json").json()
+    assert table.exit_code == 0
+    title, blank, heading, rule, *body = table.stdout.splitlines()
+    assert title.startswith("Balances, accrual basis") and blank == ""
+    assert heading.split() == ["Account", "Type", "Commodity", "Starting", "Activity", "Ending"]
+    assert len(body) == len(rows)
+    ends = [i for i, c in enumerate(rule + " ") if c == " " and rule[i - 1] == "-"]
+    for line, row in zip(body, rows, strict=True):
+        # Names are indented by depth; figures are right-aligned on the rule's columns.
+        assert line.startswith("  " * row["depth"] + row["name"])
+        assert line.split()[-3:] == [_fixed(row[f], row["scale"])
+                                     for f in ("starting", "activity", "ending")]
+        assert len(line) == ends[-1] and line[ends[-2] - 1] != " "
+
+
+def _fixed(minor: int, scale: int) -> str:
+    sign, digits = "-" if minor < 0 else "", str(abs(minor)).rjust(scale + 1, "0")
+    return f"{sign}{digits[:-scale]}.{digits[-scale:]}" if scale else f"{sign}{digits}"
 
 
 @pytest.mark.parametrize("args", [
