@@ -79,8 +79,10 @@ def _layer_importer() -> tuple[Callable[..., Any], Callable[..., Any]]:
 
 
 def _peak_kib() -> int:
-    """This process's peak resident set size in KiB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    """Peak resident set size in KiB (Linux reports KiB): this process's plus that of the
+    reader process a big import forks (an upper bound of what both held at once)."""
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 
 
 def _open(url: str) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import pickle
 from collections import Counter, defaultdict
 
 import pytest
@@ -14,6 +15,7 @@ from ledgercore.domain import (
     Direction,
     JournalEntry,
     LedgerError,
+    LineItem,
     balances,
     normalize_tags,
 )
@@ -173,3 +175,14 @@ def test_reversing_the_reversal_restores_the_original_movement(
     assert reversal.reversal_id == "rev-2" and again.reversal_of_id == "rev-1"
     assert own_effects(chart, [again]) == own_effects(chart, [entry])
     assert own_effects(chart, [entry, reversal, again]) == own_effects(chart, [entry])
+
+
+@given(charted=charted_entries())
+def test_an_entry_pickles_to_an_equal_entry(
+        charted: tuple[ChartOfAccounts, JournalEntry]) -> None:
+    # Entries cross a process boundary when a reader process parses a big import.
+    _, entry = charted
+    for protocol in (2, pickle.HIGHEST_PROTOCOL):
+        copy = pickle.loads(pickle.dumps(entry, protocol=protocol))
+        assert copy == entry and hash(copy) == hash(entry)
+        assert [type(item) for item in copy.line_items] == [LineItem] * len(entry.line_items)
