@@ -87,14 +87,17 @@ def import_file(ledger: Ledger, kind: PayloadKind, path: str | PathLike[str], *,
     if not progress:
         result = ledger.load((b.accounts, b.entries) for b in batches())
     else:
+        # Refreshed per batch, not by rich's timer thread: with a thread running, the
+        # file could not be read in a forked process.
         with Progress(TextColumn(f"importing {file.name}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), transient=True) as bar:
+                      TimeElapsedColumn(), transient=True, auto_refresh=False) as bar:
             task = bar.add_task("import", total=None)
 
             def shown() -> Iterator[tuple[tuple[Account, ...], tuple[JournalEntry, ...]]]:
                 for batch in batches():
                     yield batch.accounts, batch.entries
                     bar.advance(task, len(batch.entries))
+                    bar.refresh()
 
             result = ledger.load(shown())
     return ImportOutcome(kind, result.accounts, result.posted, result.unchanged, skipped)

@@ -8,7 +8,7 @@ import json
 import multiprocessing
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
@@ -16,7 +16,7 @@ import pytest
 
 from ledgercore import importing
 from ledgercore.domain import InvalidEntry, LedgerError
-from ledgercore.providers import PayloadKind
+from ledgercore.providers import ImportBatch, PayloadKind
 from ledgercore.providers.worker import ReaderDied, can_fork, read_in_worker
 from ledgercore.store import Ledger
 
@@ -117,3 +117,21 @@ def test_a_bad_file_read_in_a_worker_writes_nothing(tmp_path: Path) -> None:
         assert caught.value.code == "unbalanced_entry"
         assert caught.value.path == f"$.data[{len(document['data']) - 1}].line_items"
         assert books.entries().entries == ()
+
+
+@pytest.mark.usefixtures("in_worker_always")
+def test_the_progress_bar_leaves_the_reader_free_to_fork(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    forkable = []
+
+    def spy(read: Callable[[], Iterator[ImportBatch]]) -> Iterator[ImportBatch]:
+        forkable.append(can_fork())  # called inside the progress bar's context
+        return read_in_worker(read)
+
+    monkeypatch.setattr(importing, "read_in_worker", spy)
+    with Ledger.open(f"sqlite:///{tmp_path / 'books.db'}") as books:
+        importing.import_file(books, PayloadKind.LAYER_BALANCES,
+                              EXAMPLES / "layer_balances.json")
+        importing.import_file(books, PayloadKind.LAYER_ENTRIES,
+                              EXAMPLES / "layer_entries.json", progress=True)
+    assert forkable == [True]
