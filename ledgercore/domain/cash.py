@@ -26,245 +26,34 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
 
-from ledgercore.domain.accounts import AccountSubtype, ChartOfAccounts, Direction
+from ledgercore.domain.accounts import AccountSubtype, ChartOfAccounts
 from ledgercore.domain.balances import statement_order
+from ledgercore.domain.deferral import (
+    DEFAULT_CLEARING_SUBTYPES,
+    Allocation,
+    ItemKey,
+    LedgerOrder,
+    OpenItem,
+    Part,
+    apportion,
+    classify,
+    clearing_accounts,
+    clearing_nets,
+    deferrals,
+    open_items,
+    recognised_lines,
+    reverses,
+    view_line,
+)
 from ledgercore.domain.entries import Counterparty, JournalEntry, LineItem
 from ledgercore.domain.errors import Conflict, UnknownEntry
-from ledgercore.domain.money import Commodity
 
-DEFAULT_CLEARING_SUBTYPES: frozenset[AccountSubtype] = frozenset(
-    {AccountSubtype.ACCOUNTS_RECEIVABLE, AccountSubtype.ACCOUNTS_PAYABLE})
-
-# (open item's entry id, clearing account id, commodity code)
-ItemKey = tuple[str, str, str]
-LedgerOrder = tuple[datetime, datetime, str]
-
-
-@dataclass(frozen=True, slots=True)
-class OpenItem:
-    """What one entry added to one clearing account in one commodity, and how much is settled.
-
-    Attributes:
-        side: the clearing account's normality, the direction of the increase.
-        total: the open amount ``T`` (minor units, > 0).
-        basis: the lines recognised once the item is fully settled; their net, read against
-            `side`, is exactly `total` (deferred P&L lines, and a clearing line for the
-            share of the entry's balance-sheet lines).
-        settled: the amount settled so far (0 <= settled <= total).
-    """
-
-    entry_id: str
-    clearing_account_id: str
-    commodity: Commodity
-    side: Direction
-    order: LedgerOrder
-    counterparty: Counterparty | None
-    total: int
-    basis: tuple[LineItem, ...]
-    settled: int = 0
-
-    @property
-    def key(self) -> ItemKey:
-        return (self.entry_id, self.clearing_account_id, self.commodity.code)
-
-    @property
-    def entry_at(self) -> datetime:
-        return self.order[0]
-
-    @property
-    def remaining(self) -> int:
-        return self.total - self.settled
-
-
-@dataclass(frozen=True, slots=True)
-class Allocation:
-    """`amount` of an open item settled (> 0) or re-opened (< 0) by one entry.
-
-    `settled_before` is the item's settled amount just before; with the item's basis it
-    fixes the recognised lines (`recognised_lines`), dated `recognised_at`.
-    """
-
-    settling_entry_id: str
-    open_item_id: str
-    clearing_account_id: str
-    commodity: str
-    amount: int
-    recognised_at: datetime
-    settled_before: int
-
-    @property
-    def item_key(self) -> ItemKey:
-        return (self.open_item_id, self.clearing_account_id, self.commodity)
-
-
-class _Part(Enum):
-    OPEN = "open"          # increases the clearing account: a new open item
-    SETTLE = "settle"      # decreases it: settles open items
-    UNSETTLE = "unsettle"  # a reversal increasing what its original settled: re-opens
-    STAY = "stay"          # counts as in accrual (net zero, or an increase on the minor side)
-
-
-def clearing_accounts(chart: ChartOfAccounts,
-                      clearing_subtypes: Collection[AccountSubtype] = DEFAULT_CLEARING_SUBTYPES,
-                      ) -> frozenset[str]:
-    """The ids of the chart's clearing accounts: those whose subtype is in the set."""
-    return frozenset(a.id for a in chart if a.subtype in clearing_subtypes)
-
-
-def apportion(weights: Sequence[int], total: int) -> tuple[int, ...]:
-    """Split `total` in proportion to integer `weights` by the largest-remainder method.
-
-    Each share is the floor or the ceiling of ``weight * total / sum(weights)``; the shares
-    add up to exactly `total`. Ties go to the earlier weight, so the result is deterministic.
-
-    Raises:
-        ValueError: the weights add up to zero.
-    """
-    whole = sum(weights)
-    if whole == 0:
-        raise ValueError("cannot apportion over weights that add up to zero")
-    sign = 1 if whole > 0 else -1
-    floors: list[int] = []
-    rests: list[int] = []
-    for weight in weights:
-        share, rest = divmod(sign * weight * total, sign * whole)
-        floors.append(share)
-        rests.append(rest)
-    spare = total - sum(floors)
-    for index in sorted(range(len(weights)), key=lambda i: (-rests[i], i))[:spare]:
-        floors[index] += 1
-    return tuple(floors)
-
-
-def _weight(line: LineItem, side: Direction) -> int:
-    # Counter-oriented: positive on the side opposite the clearing increase (revenue of an
-    # invoice), negative on the same side (a discount, cash taken with the invoice).
-    return -line.amount if line.direction is side else line.amount
-
-
-def _line(account_id: str, commodity: Commodity, weight: int, side: Direction,
-          line_id: str | None = None) -> LineItem:
-    direction = side.opposite if weight > 0 else side
-    return LineItem(account_id, commodity, abs(weight), direction, line_id)
-
-
-def _clearing_nets(chart: ChartOfAccounts, entry: JournalEntry,
-                   clearing: frozenset[str]) -> dict[tuple[str, str], int]:
-    nets: dict[tuple[str, str], int] = defaultdict(int)
-    for item in entry.line_items:
-        if item.account_id in clearing:
-            nets[(item.account_id, item.commodity.code)] += (
-                chart.get(item.account_id).effect(item.direction, item.amount))
-    return dict(nets)
-
-
-def _classify(chart: ChartOfAccounts, entry: JournalEntry, clearing: frozenset[str],
-              original: JournalEntry | None) -> dict[tuple[str, str], _Part]:
-    nets = _clearing_nets(chart, entry, clearing)
-    before = {} if original is None else _clearing_nets(chart, original, clearing)
-    parts: dict[tuple[str, str], _Part] = {}
-    for key, net in nets.items():
-        if net == 0:
-            parts[key] = _Part.STAY
-        elif net < 0:
-            parts[key] = _Part.SETTLE
-        else:
-            parts[key] = _Part.UNSETTLE if before.get(key, 0) < 0 else _Part.OPEN
-    # Increases of a receivable and of a payable in one commodity cannot share one set of
-    # deferred lines; the larger side opens items, the other counts as in accrual.
-    sides: dict[tuple[str, Direction], int] = defaultdict(int)
-    for (account_id, code), part in parts.items():
-        if part is _Part.OPEN:
-            sides[(code, chart.get(account_id).normal)] += nets[(account_id, code)]
-    for (account_id, code), part in parts.items():
-        if part is _Part.OPEN:
-            side = chart.get(account_id).normal
-            if sides[(code, side)] < sides[(code, side.opposite)] or (
-                    sides[(code, side)] == sides[(code, side.opposite)]
-                    and side is Direction.CREDIT):
-                parts[(account_id, code)] = _Part.STAY
-    return parts
-
-
-@dataclass(frozen=True, slots=True)
-class _Deferral:
-    items: tuple[OpenItem, ...]
-    kept: Mapping[str, int]       # clearing account -> increase kept in the view
-    immediate: Mapping[int, int]  # P&L line index -> weight recognised on the entry's date
-    side: Direction
-
-
-def _deferrals(chart: ChartOfAccounts, entry: JournalEntry, clearing: frozenset[str],
-               original: JournalEntry | None) -> dict[str, _Deferral]:
-    nets = _clearing_nets(chart, entry, clearing)
-    opens: dict[str, list[str]] = defaultdict(list)
-    for (account_id, code), part in sorted(_classify(chart, entry, clearing, original).items()):
-        if part is _Part.OPEN:
-            opens[code].append(account_id)
-    out: dict[str, _Deferral] = {}
-    for code, accounts in opens.items():
-        side = chart.get(accounts[0]).normal
-        total = sum(nets[(a, code)] for a in accounts)
-        pl = [(i, line) for i, line in enumerate(entry.line_items)
-              if line.commodity.code == code and line.account_id not in clearing
-              and chart.get(line.account_id).type.is_profit_and_loss]
-        weights = [_weight(line, side) for _, line in pl]
-        rest = total - sum(weights)  # what the entry's balance-sheet lines stand for
-        # rest >= 0: all P&L waits and the clearing account keeps the balance-sheet share;
-        # rest < 0: cash came with the item, and its share of the P&L counts at once.
-        slots = [*weights, rest] if rest >= 0 else [*apportion(weights, total), 0]
-        immediate = {i: w - d for (i, _), w, d in zip(pl, weights, slots, strict=False)}
-        items: list[OpenItem] = []
-        kept: dict[str, int] = {}
-        cumulative, previous = 0, [0] * len(slots)
-        for account_id in accounts:
-            cumulative += nets[(account_id, code)]
-            now = apportion(slots, cumulative)
-            share = [n - p for n, p in zip(now, previous, strict=True)]
-            previous = list(now)
-            commodity = next(li.commodity for li in entry.line_items
-                             if li.commodity.code == code)
-            basis = [_line(line.account_id, commodity, w, side, line.id)
-                     for (_, line), w in zip(pl, share, strict=False) if w]
-            if share[-1]:
-                basis.append(_line(account_id, commodity, share[-1], side))
-            kept[account_id] = share[-1]
-            items.append(OpenItem(entry.id, account_id, commodity, side, _order(entry),
-                                  entry.counterparty, nets[(account_id, code)], tuple(basis)))
-        out[code] = _Deferral(tuple(items), kept, immediate, side)
-    return out
-
-
-def _order(entry: JournalEntry) -> LedgerOrder:
-    return statement_order(entry)
-
-
-def _reverses(entry: JournalEntry, original: JournalEntry | None) -> JournalEntry | None:
-    """`original` when reversal semantics apply: it is the linked entry and comes first."""
-    if original is None:
-        return None
-    if entry.reversal_of_id != original.id:
-        raise Conflict(f"entry {entry.id} does not reverse {original.id}",
-                       entry_id=entry.id, original_id=original.id)
-    return original if _order(original) < _order(entry) else None
-
-
-def open_items(chart: ChartOfAccounts, entry: JournalEntry, *, clearing: frozenset[str],
-               original: JournalEntry | None = None) -> tuple[OpenItem, ...]:
-    """The open items `entry` creates, nothing settled yet.
-
-    Args:
-        chart: the chart of accounts.
-        entry: the entry.
-        clearing: the clearing account ids (`clearing_accounts`).
-        original: the entry it reverses, if any (a reversal of a settlement re-opens
-            instead of opening).
-    """
-    original = _reverses(entry, original)
-    return tuple(item for d in _deferrals(chart, entry, clearing, original).values()
-                 for item in d.items)
+__all__ = [
+    "DEFAULT_CLEARING_SUBTYPES", "Allocation", "ItemKey", "LedgerOrder", "OpenItem",
+    "Settlement", "apportion", "cash_entry", "cash_entry_lines", "cash_view",
+    "clearing_accounts", "open_items", "recognised_lines", "settle", "settle_entry",
+]
 
 
 def _same_party(item: OpenItem, entry: JournalEntry) -> bool:
@@ -297,8 +86,9 @@ def settle_entry(chart: ChartOfAccounts, entry: JournalEntry, items: Mapping[Ite
         The allocations in a deterministic order (clearing account, commodity, then the order
         the items were settled in).
     """
-    original = _reverses(entry, original)
-    nets = _clearing_nets(chart, entry, clearing)
+    original = reverses(entry, original)
+    nets = clearing_nets(chart, entry, clearing)
+    mark = statement_order(entry)
     live = dict(items)
     out: list[Allocation] = []
 
@@ -307,10 +97,10 @@ def settle_entry(chart: ChartOfAccounts, entry: JournalEntry, items: Mapping[Ite
                               item.commodity.code, amount, entry.entry_at, item.settled))
         live[item.key] = dataclasses.replace(item, settled=item.settled + amount)
 
-    for (account_id, code), part in sorted(_classify(chart, entry, clearing, original).items()):
+    for (account_id, code), part in sorted(classify(chart, nets, clearing, original).items()):
         if accounts is not None and account_id not in accounts:
             continue
-        if part is _Part.SETTLE:
+        if part is Part.SETTLE:
             rest = -nets[(account_id, code)]
             if original is not None and (original.id, account_id, code) in live:
                 queue = [(original.id, account_id, code)]
@@ -321,14 +111,14 @@ def settle_entry(chart: ChartOfAccounts, entry: JournalEntry, items: Mapping[Ite
                 queue = [(s, account_id, code) for s in settles] + [i.key for i in pool]
             for key in queue:
                 item = live.get(key)
-                if rest == 0 or item is None or item.order >= _order(entry) or not item.remaining:
+                if rest == 0 or item is None or item.order >= mark or not item.remaining:
                     continue
                 if key[0] not in settles and not _same_party(item, entry):
                     continue
                 amount = min(rest, item.remaining)
                 allocate(item, amount)
                 rest -= amount
-        elif part is _Part.UNSETTLE:
+        elif part is Part.UNSETTLE:
             rest = nets[(account_id, code)]
             settled: dict[ItemKey, int] = defaultdict(int)
             for allocation in original_allocations:
@@ -343,23 +133,6 @@ def settle_entry(chart: ChartOfAccounts, entry: JournalEntry, items: Mapping[Ite
                     allocate(item, -amount)
                     rest -= amount
     return tuple(out)
-
-
-def recognised_lines(item: OpenItem, allocation: Allocation) -> tuple[LineItem, ...]:
-    """The lines `allocation` recognises out of `item` (its settling entry's date).
-
-    The share is rounded on the running total (``settled_before`` to ``settled_before +
-    amount``) by largest remainder, so the lines net to exactly ``amount`` against the
-    clearing account and a fully settled item recognises each basis line exactly.
-    """
-    weights = [_weight(line, item.side) for line in item.basis]
-    before = apportion(weights, allocation.settled_before)
-    after = apportion(weights, allocation.settled_before + allocation.amount)
-    prefix = f"{allocation.settling_entry_id}~{item.entry_id}"
-    return tuple(_line(line.account_id, line.commodity, a - b, item.side,
-                       f"{prefix}:{item.clearing_account_id}:{item.commodity.code}#{n}")
-                 for n, (line, b, a) in enumerate(zip(item.basis, before, after, strict=True))
-                 if a != b)
 
 
 def cash_entry(chart: ChartOfAccounts, entry: JournalEntry, allocations: Iterable[Allocation],
@@ -379,12 +152,26 @@ def cash_entry(chart: ChartOfAccounts, entry: JournalEntry, allocations: Iterabl
         Same id, dates, type, tags and counterparty; deferred P&L lines removed; each clearing
         account's lines replaced by what stays on it plus the recognised lines.
     """
-    nets = _clearing_nets(chart, entry, clearing)
-    if not nets:
+    lines = cash_entry_lines(chart, entry, allocations, items, clearing=clearing,
+                             original=original)
+    if lines is entry.line_items:
         return entry
-    original = _reverses(entry, original)
-    parts = _classify(chart, entry, clearing, original)
-    deferrals = _deferrals(chart, entry, clearing, original)
+    return dataclasses.replace(entry, line_items=lines) if lines else None
+
+
+def cash_entry_lines(chart: ChartOfAccounts, entry: JournalEntry,
+                     allocations: Iterable[Allocation], items: Mapping[ItemKey, OpenItem], *,
+                     clearing: frozenset[str],
+                     original: JournalEntry | None = None) -> tuple[LineItem, ...]:
+    """The lines of `cash_entry` (its arguments): empty when nothing counts on its date,
+    `entry.line_items` itself when it touches no clearing account.
+    """
+    nets = clearing_nets(chart, entry, clearing)
+    if not nets:
+        return entry.line_items
+    original = reverses(entry, original)
+    parts = classify(chart, nets, clearing, original)
+    deferred = deferrals(chart, entry, clearing, nets, parts)
     mine: dict[tuple[str, str], list[Allocation]] = defaultdict(list)
     for allocation in allocations:
         if allocation.settling_entry_id == entry.id:
@@ -397,29 +184,29 @@ def cash_entry(chart: ChartOfAccounts, entry: JournalEntry, allocations: Iterabl
     done: set[tuple[str, str]] = set()
     for index, line in enumerate(entry.line_items):
         code = line.commodity.code
-        deferral = deferrals.get(code)
+        deferral = deferred.get(code)
         key = (line.account_id, code)
         if line.account_id in clearing:
             if key in done:
                 continue
             done.add(key)
             account = chart.get(line.account_id)
-            stays = (deferral.kept[line.account_id] if parts[key] is _Part.OPEN and deferral
+            stays = (deferral.kept[line.account_id] if parts[key] is Part.OPEN and deferral
                      else nets[key] + sum(a.amount for a in mine[key]))
             if counts[key] == 1 and stays == nets[key]:
                 lines.append(line)
             elif stays:
-                lines.append(_line(line.account_id, line.commodity, -stays, account.normal))
+                lines.append(view_line(line.account_id, line.commodity, -stays, account.normal))
             for allocation in mine[key]:
                 lines.extend(recognised_lines(items[allocation.item_key], allocation))
         elif deferral is not None and index in deferral.immediate:
             weight = deferral.immediate[index]
             if weight:
-                lines.append(_line(line.account_id, line.commodity, weight, deferral.side,
-                                   line.id))
+                lines.append(view_line(line.account_id, line.commodity, weight,
+                                       deferral.side, line.id))
         else:
             lines.append(line)
-    return dataclasses.replace(entry, line_items=tuple(lines)) if lines else None
+    return tuple(lines)
 
 
 @dataclass(frozen=True, slots=True)
@@ -449,7 +236,7 @@ def settle(chart: ChartOfAccounts, entries: Iterable[JournalEntry], *,
             settling entry.
     """
     clearing = clearing_accounts(chart, clearing_subtypes)
-    ordered = tuple(sorted(entries, key=_order))
+    ordered = tuple(sorted(entries, key=statement_order))
     by_id: dict[str, JournalEntry] = {}
     for entry in ordered:
         if entry.id in by_id:
@@ -458,8 +245,8 @@ def settle(chart: ChartOfAccounts, entries: Iterable[JournalEntry], *,
     links = settlements or {}
     for settling_id, named in links.items():
         for item_id in (settling_id, *named):
-            if item_id not in by_id or (item_id != settling_id
-                                        and _order(by_id[item_id]) >= _order(by_id[settling_id])):
+            if item_id not in by_id or (item_id != settling_id and statement_order(
+                    by_id[item_id]) >= statement_order(by_id[settling_id])):
                 raise UnknownEntry(f"settlement link {settling_id} -> {item_id} names no "
                                    f"earlier entry", entry_id=item_id,
                                    settling_entry_id=settling_id)
@@ -472,7 +259,7 @@ def settle(chart: ChartOfAccounts, entries: Iterable[JournalEntry], *,
         if not entry.account_ids & clearing:
             continue
         original = by_id.get(entry.reversal_of_id or "")
-        if original is not None and _order(original) < _order(entry):
+        if original is not None and statement_order(original) < statement_order(entry):
             originals[entry.id] = original
         else:
             original = None
@@ -481,7 +268,7 @@ def settle(chart: ChartOfAccounts, entries: Iterable[JournalEntry], *,
         named = links.get(entry.id, ())
         # Exactly the state the incremental contract promises (docs/cash-basis.md).
         state: dict[ItemKey, OpenItem] = {}
-        for (account_id, code), net in _clearing_nets(chart, entry, clearing).items():
+        for (account_id, code), net in clearing_nets(chart, entry, clearing).items():
             covered = 0
             for key in queues.eligible(account_id, code, entry.counterparty) if net < 0 else ():
                 if covered >= -net:  # the FIFO prefix that can absorb the decrease

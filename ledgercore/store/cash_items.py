@@ -18,54 +18,51 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Select, bindparam, literal_column, select, tuple_
 from sqlalchemy.engine import Connection
 
 from ledgercore.domain.accounts import ChartOfAccounts
 from ledgercore.domain.balances import statement_order
 from ledgercore.domain.cash import Allocation, ItemKey, OpenItem
 from ledgercore.domain.entries import Counterparty, CounterpartyKind, JournalEntry
+from ledgercore.store.cash_sql import keys_param, members, rows
 from ledgercore.store.catalog import Catalog
 from ledgercore.store.driver import execute_many, insert_tuples
 from ledgercore.store.instants import from_micros, to_micros
-from ledgercore.store.repository import chunks
-from ledgercore.store.schema import (
-    cash_open_items,
-    journal_entries,
-)
 
 # Rows read at first per group; a group is read again with WINDOW_GROWTH times as many
 # when what it holds before its last row does not cover the payment.
 WINDOW = 32
 WINDOW_GROWTH = 8
 
-_oi, _je = cash_open_items.c, journal_entries.c
-_COLUMNS = (_oi.entry_id, _oi.account_id, _oi.commodity_id, _oi.total, _oi.remaining,
-            _oi.counterparty_kind, _oi.counterparty_id, _je.external_id, _je.entry_at,
-            _je.created_at)
+# The columns of an item read: entry key, account key, commodity key, total, remaining,
+# counterparty kind and id, and its entry's id, entry_at and created_at.
+_COLUMNS = ("SELECT oi.entry_id, oi.account_id, oi.commodity_id, oi.total, oi.remaining, "
+            "oi.counterparty_kind, oi.counterparty_id, je.external_id, je.entry_at, "
+            "je.created_at FROM cash_open_items oi JOIN journal_entries je "
+            "ON je.id = oi.entry_id ")
+# A group's FIFO prefix. The partial indexes' predicate (`schema.OPEN_ITEM`) is spelled
+# with a literal 0: SQLite uses a partial index only for a query that spells it.
+_OPEN = ("WHERE oi.account_id = :account AND oi.commodity_id = :commodity "
+         "AND oi.remaining > 0 ")
+_PARTY = "AND oi.counterparty_kind = :kind AND oi.counterparty_id = :party "
+_NO_PARTY = "AND oi.counterparty_kind IS NULL AND oi.counterparty_id IS NULL "
 
 
-# The partial indexes' predicate (`schema.OPEN_ITEM`), with a literal 0 rather than a bound
-# parameter: SQLite uses a partial index only for a query that spells its predicate.
-_OPEN = _oi.remaining > literal_column("0")
+def _limited(where: str, limit: str) -> str:
+    return f"SELECT * FROM ({_COLUMNS}{_OPEN}{where}ORDER BY oi.entry_at LIMIT :{limit}) AS p"
 
 
-def _prefix(*where: Any) -> Select[Any]:
-    return (select(*_COLUMNS).join_from(cash_open_items, journal_entries,
-                                        _je.id == _oi.entry_id)
-            .where(_oi.account_id == bindparam("account"),
-                   _oi.commodity_id == bindparam("commodity"), *where, _OPEN)
-            .order_by(_oi.entry_at).limit(bindparam("limit")))
-
-
-# The FIFO prefix of a group: items of any counterparty, of none, or of one.
+# The FIFO prefix of a group, of one counterparty and of none in one statement, or of
+# the whole (account, commodity).
 _ANY, _NONE = "any", "none"
 _PREFIXES = {
-    _ANY: _prefix(),
-    _NONE: _prefix(_oi.counterparty_kind.is_(None), _oi.counterparty_id.is_(None)),
+    (_ANY,): _limited("", "limit"),
+    (_NONE,): _limited(_NO_PARTY, "none_limit"),
+    ("party",): _limited(_PARTY, "limit"),
+    ("party", _NONE): _limited(_PARTY, "limit") + " UNION ALL " + _limited(_NO_PARTY,
+                                                                           "none_limit"),
 }
-_PARTY_PREFIX = _prefix(_oi.counterparty_kind == bindparam("kind"),
-                        _oi.counterparty_id == bindparam("party"))
+_ALL_OPEN = _COLUMNS + _OPEN
 _SETTLE = ("UPDATE cash_open_items SET remaining = remaining + :change "
            "WHERE entry_id = :entry AND account_id = :account AND commodity_id = :commodity")
 
@@ -112,6 +109,7 @@ class OpenItems:
         self.made: dict[str, list[Allocation]] = defaultdict(list)  # by settling entry id
         self._order: list[Allocation] = []
         self._prefixes: dict[Group, _Prefix] = defaultdict(_Prefix)
+        self._whole: set[tuple[str, str]] = set()  # (account, commodity) read entirely
 
     def candidates(self, entry: JournalEntry, decreases: Mapping[tuple[str, str], int],
                    ) -> dict[ItemKey, OpenItem]:
@@ -127,7 +125,7 @@ class OpenItems:
                 (account, code, party.kind.value, party.id), (account, code, _NONE, None)])
             limit = WINDOW
             while True:
-                bounds = [self._read(group, limit) for group in groups]
+                bounds = self._read(groups, limit)
                 pool = {key: self.items[key] for group in groups
                         for key in self._prefixes[group].keys}
                 for changed in ([self._open[(account, code)]] if party is None else [
@@ -139,64 +137,100 @@ class OpenItems:
                         and (party is None or item.counterparty in (None, party))}
                 cutoff = min((b for b in bounds if b is not None), default=None)
                 # Every eligible item before the cutoff is in the pool: enough if they cover.
-                covered = sum(i.remaining for i in pool.values()
-                              if cutoff is None or to_micros(i.entry_at) < cutoff)
-                if cutoff is None or covered >= need:
+                if cutoff is None or need <= sum(
+                        i.remaining for i in pool.values() if to_micros(i.entry_at) < cutoff):
                     break
                 limit *= WINDOW_GROWTH
             out.update(pool)
         return out
 
-    def _read(self, group: Group, limit: int) -> int | None:
-        """Make sure the group's first `limit` stored open items are read; its bound."""
-        prefix = self._prefixes[group]
-        if prefix.complete or prefix.limit >= limit:
-            return prefix.bound
-        account, code, kind, party = group
+    def read_open(self, account: str, code: str) -> None:
+        """Read every stored open item of (account, commodity) at once.
+
+        For a write settling many entries on it: one read instead of one per payment.
+        Call it before the first `candidates`.
+        """
+        found = rows(self.connection, _ALL_OPEN, {
+            "account": self.catalog.account_key[account],
+            "commodity": self.catalog.commodity_key[code]})
+        self._whole.add((account, code))
+        for group in [g for g in self._prefixes if g[:2] == (account, code)]:
+            del self._prefixes[group]
+        for row in found:
+            key = self._remember(row)
+            self._prefixes[(account, code, _ANY, None)].keys.append(key)
+            self._prefixes[(account, code, _NONE, None) if row[5] is None else
+                           (account, code, row[5], row[6])].keys.append(key)
+        for group, prefix in self._prefixes.items():
+            if group[:2] == (account, code):
+                prefix.complete = True
+
+    def _read(self, groups: list[Group], limit: int) -> list[int | None]:
+        """Make sure each group's first `limit` stored open items are read; their bounds."""
+        wanted = []
+        for group in groups:
+            prefix = self._prefixes[group]
+            if not prefix.complete and group[:2] in self._whole:
+                prefix.complete = True
+            if not prefix.complete and prefix.limit < limit:
+                wanted.append(group)
+        if wanted:
+            self._fetch(wanted, limit)
+        return [self._prefixes[group].bound for group in groups]
+
+    def _fetch(self, groups: list[Group], limit: int) -> None:
+        """Read the first `limit` stored open items of these groups (one statement)."""
+        account, code = groups[0][:2]
         params: dict[str, Any] = {"account": self.catalog.account_key[account],
                                   "commodity": self.catalog.commodity_key[code],
-                                  "limit": limit}
-        query = _PREFIXES.get(kind, _PARTY_PREFIX)
-        if query is _PARTY_PREFIX:
-            params.update(kind=kind, party=party)
-        rows = self.connection.execute(query, params).all()
-        prefix.keys = [self._remember(row) for row in rows]
-        prefix.limit, prefix.complete = limit, len(rows) < limit
-        prefix.last_at = rows[-1].entry_at if rows else 0
-        return prefix.bound
+                                  "limit": limit, "none_limit": limit}
+        shape = tuple(g[2] if g[2] in (_ANY, _NONE) else "party" for g in groups)
+        for group in groups:
+            if group[2] not in (_ANY, _NONE):
+                params.update(kind=group[2], party=group[3])
+        found: dict[Group, list[Any]] = {group: [] for group in groups}
+        for row in rows(self.connection, _PREFIXES[shape], params):
+            # A row of the party's prefix has a counterparty; one of no party's has none.
+            group = groups[1] if len(groups) == 2 and row[5] is None else groups[0]
+            found[group].append(row)
+        for group, read in found.items():
+            prefix = self._prefixes[group]
+            prefix.keys = [self._remember(row) for row in read]
+            prefix.limit, prefix.complete = limit, len(read) < limit
+            prefix.last_at = read[-1][8] if read else 0
 
     def _remember(self, row: Any) -> ItemKey:
-        """An item read from the store; the version in memory wins if there is one."""
-        account = self.catalog.account_id[row.account_id]
-        key = (row.external_id, account, self.catalog.commodity[row.commodity_id].code)
+        """An item read from the store; the version in memory wins if there is one.
+
+        `row` holds the `_COLUMNS`: entry key, account key, commodity key, total,
+        remaining, counterparty kind and id, entry id, entry_at, created_at.
+        """
+        entry_key, account_key, commodity_key, total, remaining, kind, party, entry_id = (
+            row[:8])
+        account = self.catalog.account_id[account_key]
+        commodity = self.catalog.commodity[commodity_key]
+        key = (entry_id, account, commodity.code)
         if key not in self.items:
-            self.keys[row.external_id] = row.entry_id
-            party = None if row.counterparty_kind is None else Counterparty(
-                CounterpartyKind(row.counterparty_kind), row.counterparty_id)
+            self.keys[entry_id] = entry_key
             # The basis is not needed to allocate; recognising lines recomputes it.
             self.items[key] = OpenItem(
-                row.external_id, account, self.catalog.commodity[row.commodity_id],
-                self.chart.get(account).normal,
-                (from_micros(row.entry_at), from_micros(row.created_at), row.external_id),
-                party, row.total, (), row.total - row.remaining)
-            self.stored[key] = row.total - row.remaining
+                entry_id, account, commodity, self.chart.get(account).normal,
+                (from_micros(row[8]), from_micros(row[9]), entry_id),
+                None if kind is None else Counterparty(CounterpartyKind(kind), party),
+                total, (), total - remaining)
+            self.stored[key] = total - remaining
         return key
 
     def of_entries(self, entry_ids: Collection[str],
                    keys: Collection[ItemKey]) -> dict[ItemKey, OpenItem]:
         """The items of these entries and these items, open or not (a reversal's state)."""
-        wanted = [self.keys[e] for e in entry_ids if e in self.keys]
-        exact = [(self.keys[k[0]], self.catalog.account_key[k[1]],
-                  self.catalog.commodity_key[k[2]]) for k in keys if k[0] in self.keys]
-        for part in chunks(wanted):
-            for row in self.connection.execute(select(*_COLUMNS).join_from(
-                    cash_open_items, journal_entries, _je.id == _oi.entry_id)
-                    .where(_oi.entry_id.in_(part))):
-                self._remember(row)
-        for part in chunks(exact):
-            for row in self.connection.execute(select(*_COLUMNS).join_from(
-                    cash_open_items, journal_entries, _je.id == _oi.entry_id)
-                    .where(tuple_(_oi.entry_id, _oi.account_id, _oi.commodity_id).in_(part))):
+        wanted = {self.keys[e] for e in entry_ids if e in self.keys} | {
+            self.keys[k[0]] for k in keys if k[0] in self.keys}
+        if wanted:
+            for row in rows(self.connection,
+                            _COLUMNS + "WHERE " + members(self.connection, "keys",
+                                                          "oi.entry_id"),
+                            {"keys": keys_param(self.connection, sorted(wanted))}):
                 self._remember(row)
         return {key: item for key, item in self.items.items()
                 if key[0] in entry_ids or key in keys}

@@ -6,11 +6,14 @@ domain's incremental contract names (docs/cash-basis.md): the open items with wh
 of each, the allocations, and for every entry touching a clearing account its *cash lines*
 (its accrual lines withdrawn, ``sign = -1``, and its cash-view lines, ``sign = +1``) with
 their per-bucket totals. An entry touching no clearing account costs nothing. An entry that
-comes last in ledger order on its clearing accounts is settled from the stored open items;
-one that sorts before an entry already projected on a clearing account (back-dated, or a
-batch arriving out of order) makes that clearing account be replayed with the domain's
-`settle` (clearing accounts are independent), and every entry touching it is projected
-again. `rebuild` recomputes everything from the journal.
+comes last in ledger order on its clearing accounts is settled from the stored open items.
+One that sorts before entries already projected on a clearing account (back-dated, or a
+batch arriving out of order) *rewinds* that account to the state just before it: the
+allocations those later entries made on it are undone and their open items removed, and
+they are settled again, in ledger order, together with the new entries (clearing accounts
+are independent; the state before a point in ledger order depends only on the entries
+before it). The cost is that of the entries after the back-dated one, not of the ledger.
+`rebuild` recomputes everything from the journal with the domain's `settle`.
 """
 
 from __future__ import annotations
@@ -21,16 +24,16 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
 
-from ledgercore.domain.accounts import Direction
+from ledgercore.domain.accounts import ChartOfAccounts, Direction
 from ledgercore.domain.balances import statement_order
 from ledgercore.domain.cash import (
     Allocation,
     ItemKey,
     OpenItem,
-    cash_entry,
+    cash_entry_lines,
     clearing_accounts,
     open_items,
     settle,
@@ -42,42 +45,55 @@ from ledgercore.domain.entries import (
     JournalEntry,
     LineItem,
 )
+from ledgercore.store import cash_sql
 from ledgercore.store.cash_items import OpenItems, insert_allocations, insert_items
+from ledgercore.store.cash_sql import VIEW, WITHDRAWN, Increment, keys_param, members, rows
 from ledgercore.store.catalog import Catalog
-from ledgercore.store.driver import execute_many, fetch_all, insert_tuples
-from ledgercore.store.instants import MICROS_PER_DAY, bucket_starts, from_micros, to_micros
-from ledgercore.store.repository import chunks
+from ledgercore.store.driver import execute_many
+from ledgercore.store.instants import from_micros, to_micros
 from ledgercore.store.schema import (
-    DAY,
-    MONTH,
-    YEAR,
     cash_allocations,
     cash_lines,
     cash_open_items,
     cash_period_totals,
-    journal_entries,
     line_items,
 )
 
-WITHDRAWN, VIEW = -1, 1
+__all__ = ["VIEW", "WITHDRAWN", "on_posted", "rebuild"]
+
+# A write settling at least this many entries on one clearing account and commodity reads
+# all of its open items at once rather than a FIFO prefix per entry.
+BULK_READ = 32
+
+_last_chart: tuple[ChartOfAccounts, frozenset[str]] | None = None
+
+
+def _clearing(chart: ChartOfAccounts) -> frozenset[str]:
+    """The chart's clearing accounts; a chart is immutable, so the last one is kept."""
+    global _last_chart
+    cached = _last_chart
+    if cached is None or cached[0] is not chart:
+        cached = _last_chart = (chart, clearing_accounts(chart))
+    return cached[1]
 
 
 class _Context:
     """One projection step: the chart, the clearing accounts and entries loaded so far."""
 
-    def __init__(self, connection: Connection, catalog: Catalog) -> None:
+    def __init__(self, connection: Connection, catalog: Catalog,
+                 clearing: frozenset[str]) -> None:
         self.connection = connection
         self.catalog = catalog
         self.chart = catalog.chart
-        self.clearing = clearing_accounts(catalog.chart)
+        self.clearing = clearing
         self.entries: dict[int, JournalEntry] = {}
         self.keys: dict[str, int] = {}
 
     def load(self, keys: Iterable[int]) -> None:
         """Load entries by row key, and the entries they reverse."""
         missing = sorted(set(keys) - self.entries.keys())
-        for part in chunks(missing):
-            for key, entry in _load(self.connection, self.catalog, part):
+        if missing:
+            for key, entry in _load(self.connection, self.catalog, missing):
                 self.entries[key] = entry
                 self.keys[entry.id] = key
         wanted = {e.reversal_of_id for e in self.entries.values()
@@ -89,7 +105,9 @@ class _Context:
 
     def original(self, entry: JournalEntry) -> JournalEntry | None:
         """The entry `entry` reverses, when it comes first in ledger order."""
-        key = self.keys.get(entry.reversal_of_id or "")
+        if entry.reversal_of_id is None:
+            return None
+        key = self.keys.get(entry.reversal_of_id)
         found = None if key is None else self.entries.get(key)
         return found if found and statement_order(found) < statement_order(entry) else None
 
@@ -100,22 +118,22 @@ class _Context:
 _LOAD = ("SELECT je.id, je.external_id, je.entry_at, je.created_at, je.counterparty_kind, "
          "je.counterparty_id, je.reversal_of_id, li.account_id, li.commodity_id, li.amount, "
          "li.direction, li.external_id FROM journal_entries je "
-         "JOIN line_items li ON li.entry_id = je.id WHERE je.id IN ({keys}) "
+         "JOIN line_items li ON li.entry_id = je.id WHERE {keys} "
          "ORDER BY je.id, li.position")
 
 
 def _load(connection: Connection, catalog: Catalog,
           keys: Sequence[int]) -> Iterator[tuple[int, JournalEntry]]:
-    """Stored entries as far as the cash basis reads them, in one query through the driver.
+    """Stored entries as far as the cash basis reads them, in one query.
 
     Lines, dates, counterparty and reversal link; not tags, type or description, which
     the projection never reads (`repository.load_entries` loads whole entries).
     """
-    rows = fetch_all(connection, _LOAD.format(keys=", ".join(f":k{i}" for i in range(len(keys)))),
-                     {f"k{i}": key for i, key in enumerate(keys)})
-    if any(r[7] not in catalog.account_id or r[8] not in catalog.commodity for r in rows):
+    found = rows(connection, _LOAD.format(keys=members(connection, "keys", "je.id")),
+                 {"keys": keys_param(connection, keys)})
+    if any(r[7] not in catalog.account_id or r[8] not in catalog.commodity for r in found):
         catalog.load(connection)  # defined by another process since we cached
-    for key, group in groupby(rows, key=itemgetter(0)):
+    for key, group in groupby(found, key=itemgetter(0)):
         lines = list(group)
         head = lines[0]
         yield key, JournalEntry(
@@ -126,37 +144,59 @@ def _load(connection: Connection, catalog: Catalog,
             Counterparty(CounterpartyKind(head[4]), head[5]), reversal_of_id=head[6])
 
 
-def on_posted(connection: Connection, catalog: Catalog,
-              entries: Sequence[JournalEntry]) -> None:
-    """Project entries just written by `post` (same transaction, entries already stored)."""
-    context = _Context(connection, catalog)
-    fresh = sorted((e for e in entries if context.touched(e)), key=statement_order)
+def on_posted(connection: Connection, catalog: Catalog, entries: Sequence[JournalEntry],
+              keys: Mapping[str, int] | None = None) -> None:
+    """Project entries just written by `post` (same transaction, entries already stored).
+
+    Args:
+        connection: the posting transaction's connection.
+        catalog: the ledger's catalog.
+        entries: the entries just written.
+        keys: their row keys by entry id, when the caller has them (read otherwise).
+    """
+    clearing = _clearing(catalog.chart)
+    fresh = sorted((e for e in entries if e.account_ids & clearing), key=statement_order)
     if not fresh:
         return
-    withdrawn = _withdrawn(context, fresh)
-    context.entries.update((context.keys[e.id], e) for e in fresh)
-    context.load(())
-    replayed = _backdated(context, fresh)
-    known: dict[int, list[Allocation]] = defaultdict(list)
-    again: set[int] = set()
-    bases: dict[ItemKey, OpenItem] = {}
-    if replayed:
-        again, made, bases = _replay(context, replayed, [context.keys[e.id] for e in fresh
-                                                         if context.touched(e) & replayed])
-        for allocation in made:
-            known[context.keys[allocation.settling_entry_id]].append(allocation)
-    book = OpenItems(connection, catalog, context.keys)
+    context = _Context(connection, catalog, clearing)
+    if keys is None:
+        keys = _keys_of(connection, catalog.ledger_id, [e.id for e in fresh])
     for entry in fresh:
-        accounts = context.touched(entry) - replayed
-        if accounts:
-            _apply(context, book, entry, accounts)
+        context.keys[entry.id] = keys[entry.id]
+        context.entries[keys[entry.id]] = entry
+    context.load(())  # the entries they reverse
+    withdrawn = _withdrawn(context, fresh)
+    later = _later(context, fresh)
+    again: set[int] = set().union(*later.values())
+    if later:
+        _rewind(context, later)
+        context.load(again)
+    fresh_ids = {e.id for e in fresh}
+    work = sorted([*fresh, *(context.entries[k] for k in again)], key=statement_order)
+    steps: list[tuple[JournalEntry, frozenset[str], dict[tuple[str, str], int]]] = []
+    settling: dict[tuple[str, str], int] = defaultdict(int)
+    for entry in work:
+        touched = context.touched(entry)
+        if entry.id not in fresh_ids:  # settled again only on the accounts rewound for it
+            key = context.keys[entry.id]
+            touched = frozenset(a for a in touched if key in later.get(a, ()))
+        decreases = _decreases(context.chart, entry, touched)
+        steps.append((entry, touched, decreases))
+        for group in decreases:
+            settling[group] += 1
+    book = OpenItems(connection, catalog, context.keys)
+    for (account, code), count in sorted(settling.items()):
+        if count >= BULK_READ:
+            book.read_open(account, code)
+    for entry, touched, decreases in steps:
+        _apply(context, book, entry, touched, decreases, fresh_ids)
     book.flush()
-    for entry_id, made in book.made.items():
-        known[context.keys[entry_id]].extend(made)
-    bases.update((key, item) for key, item in book.items.items() if item.basis)
-    keys = {context.keys[e.id] for e in fresh}
-    # Entries projected before that a replay touched: their view is read back and redone.
-    _project(context, again | keys, known, again - keys, withdrawn, bases)
+    made = {context.keys[entry_id]: found for entry_id, found in book.made.items()
+            if entry_id in fresh_ids}
+    bases = {key: item for key, item in book.items.items() if item.basis}
+    # Entries projected before that a rewind touched: their view is read back and redone.
+    _project(context, {context.keys[e.id] for e in fresh} | again, made, again, withdrawn,
+             bases)
 
 
 def rebuild(connection: Connection, catalog: Catalog) -> None:
@@ -164,112 +204,13 @@ def rebuild(connection: Connection, catalog: Catalog) -> None:
     ledger = catalog.ledger_id
     for table in (cash_period_totals, cash_lines, cash_allocations, cash_open_items):
         connection.execute(delete(table).where(table.c.ledger_id == ledger))
-    context = _Context(connection, catalog)
+    context = _Context(connection, catalog, clearing_accounts(catalog.chart))
     if not context.clearing:
         return
     li = line_items.c
-    keys = connection.execute(select(li.entry_id).distinct().where(
-        li.ledger_id == ledger,
-        li.account_id.in_([catalog.account_key[a] for a in context.clearing]))).scalars().all()
-    withdrawn = _stored_withdrawn(context, sorted(keys))
-    again, made, bases = _replay(context, context.clearing, withdrawn=keys)
-    known: dict[int, list[Allocation]] = defaultdict(list)
-    for allocation in made:
-        known[context.keys[allocation.settling_entry_id]].append(allocation)
-    _project(context, again, known, (), withdrawn, bases)
-
-
-def _keys_of(connection: Connection, ledger_id: int, ids: Collection[str]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for part in chunks(sorted(ids)):
-        found = connection.execute(_KEYS, {"ledger": ledger_id, "ids": list(part)})
-        out.update(found.tuples().all())
-    return out
-
-
-_cl, _je = cash_lines.c, journal_entries.c
-# Entries already projected on a clearing account, effective at or after an instant.
-_PROJECTED_SINCE = (select(_je.id, _je.entry_at, _je.created_at, _je.external_id)
-                    .join_from(cash_lines, journal_entries, _je.id == _cl.entry_id)
-                    .where(_cl.account_id == bindparam("account"), _cl.sign == WITHDRAWN,
-                           _cl.entry_at >= bindparam("at")))
-_KEYS = select(_je.external_id, _je.id).where(
-    _je.ledger_id == bindparam("ledger"),
-    _je.external_id.in_(bindparam("ids", expanding=True)))
-
-
-def _backdated(context: _Context, fresh: Sequence[JournalEntry]) -> frozenset[str]:
-    """Clearing accounts on which a fresh entry sorts before an entry already projected."""
-    first: dict[str, JournalEntry] = {}
-    for entry in fresh:  # in ledger order: the first one per account is the earliest
-        for account in context.touched(entry):
-            first.setdefault(account, entry)
-    out = set()
-    for account, entry in sorted(first.items()):
-        mark = statement_order(entry)
-        rows = context.connection.execute(_PROJECTED_SINCE, {
-            "account": context.catalog.account_key[account], "at": to_micros(entry.entry_at)})
-        if any((from_micros(at), from_micros(created), ext) > mark
-               for _, at, created, ext in rows):
-            out.add(account)
-    return frozenset(out)
-
-
-def _withdrawn(context: _Context, fresh: Sequence[JournalEntry]) -> list[dict[str, Any]]:
-    """Cash lines withdrawing the accrual lines of fresh entries (as `post` wrote them).
-
-    Their row keys are read (into the context); the lines are the entries' own.
-    """
-    catalog, chart = context.catalog, context.chart
-    context.keys.update(_keys_of(context.connection, catalog.ledger_id, {e.id for e in fresh}))
-    rows: list[dict[str, Any]] = []
-    for entry in fresh:
-        key, at = context.keys[entry.id], to_micros(entry.entry_at)
-        for position, line in enumerate(entry.line_items):
-            rows.append({
-                "entry_id": key, "sign": WITHDRAWN, "position": position,
-                "ledger_id": catalog.ledger_id, "account_id": catalog.account_key[line.account_id],
-                "commodity_id": catalog.commodity_key[line.commodity.code],
-                "amount": line.amount, "direction": line.direction.value,
-                "effect": -chart.get(line.account_id).effect(line.direction, line.amount),
-                "entry_at": at, "external_id": line.id})
-    return rows
-
-
-def _stored_withdrawn(context: _Context, keys: Sequence[int]) -> list[dict[str, Any]]:
-    """Cash lines withdrawing the accrual lines of stored entries, read back."""
-    li = line_items.c
-    rows: list[dict[str, Any]] = []
-    for part in chunks(keys):
-        for row in context.connection.execute(select(
-                li.entry_id, li.position, li.ledger_id, li.account_id, li.commodity_id,
-                li.amount, li.direction, li.effect, li.entry_at, li.external_id)
-                .where(li.entry_id.in_(part))).mappings():
-            rows.append({**row, "effect": -row["effect"], "sign": WITHDRAWN})
-    return rows
-
-
-def _replay(context: _Context, accounts: frozenset[str],
-            withdrawn: Collection[int] = (),
-            ) -> tuple[set[int], list[Allocation], dict[ItemKey, OpenItem]]:
-    """Recompute the allocations and open items of `accounts` with the domain's `settle`.
-
-    Args:
-        context: the step.
-        accounts: the clearing accounts to replay.
-        withdrawn: keys of entries touching them whose withdrawn lines are not stored yet.
-
-    Returns:
-        The keys of every entry touching those accounts (their views may have changed),
-        the allocations made on them and their open items (with their basis).
-    """
-    catalog, connection = context.catalog, context.connection
-    account_keys = [catalog.account_key[a] for a in sorted(accounts)]
-    cl = cash_lines.c
-    keys: set[int] = set(withdrawn)
-    for part in chunks(account_keys):
-        keys.update(connection.execute(select(cl.entry_id).distinct().where(
-            cl.account_id.in_(part), cl.sign == WITHDRAWN)).scalars())
+    keys = sorted(connection.execute(select(li.entry_id).distinct().where(
+        li.ledger_id == ledger, li.account_id.in_(
+            [catalog.account_key[a] for a in context.clearing]))).scalars().all())
     context.load(keys)
     journal = {context.entries[k].id: context.entries[k] for k in keys}
     for entry in list(journal.values()):  # settle needs each reversal's original
@@ -277,32 +218,140 @@ def _replay(context: _Context, accounts: frozenset[str],
         if original is not None:
             journal.setdefault(original.id, original)
     outcome = settle(context.chart, journal.values())
-    for table in (cash_allocations, cash_open_items):
-        connection.execute(delete(table).where(table.c.account_id.in_(account_keys)))
-    items = {k: i for k, i in outcome.items.items() if i.clearing_account_id in accounts}
-    insert_items(connection, catalog, context.keys, list(items.values()))
-    made = [a for a in outcome.allocations if a.clearing_account_id in accounts]
-    insert_allocations(connection, catalog, context.keys, made)
-    return keys, made, items
+    insert_items(connection, catalog, context.keys, list(outcome.items.values()))
+    insert_allocations(connection, catalog, context.keys, outcome.allocations)
+    made: dict[int, list[Allocation]] = defaultdict(list)
+    for allocation in outcome.allocations:
+        made[context.keys[allocation.settling_entry_id]].append(allocation)
+    withdrawn = rows(connection, _STORED_WITHDRAWN.format(
+        keys=members(connection, "keys", "entry_id")), {"keys": keys_param(connection, keys)})
+    _project(context, keys, made, (), withdrawn, outcome.items)
 
 
-def _apply(context: _Context, book: OpenItems, entry: JournalEntry,
-           accounts: frozenset[str]) -> None:
-    """Settle `entry` on `accounts` from the stored state, as the incremental contract says."""
-    original = context.original(entry)
-    decreases: dict[tuple[str, str], int] = defaultdict(int)
+_KEYS = "SELECT external_id, id FROM journal_entries WHERE ledger_id = :ledger AND {ids}"
+# The withdrawn cash lines of stored entries (`cash_sql.LINE_COLUMNS`), read back.
+_STORED_WITHDRAWN = (
+    "SELECT entry_id, -1, position, ledger_id, account_id, commodity_id, amount, direction, "
+    "-effect, entry_at, external_id FROM line_items WHERE {keys}")
+
+
+def _keys_of(connection: Connection, ledger_id: int, ids: Collection[str]) -> dict[str, int]:
+    if len(ids) == 1:
+        sql, params = (_KEYS.format(ids="external_id = :id"),
+                       {"ledger": ledger_id, "id": next(iter(ids))})
+    else:
+        sql = _KEYS.format(ids=members(connection, "ids", "external_id"))
+        params = {"ledger": ledger_id, "ids": keys_param(connection, sorted(ids))}
+    return dict(rows(connection, sql, params))
+
+
+# Entries already projected on a clearing account, effective at or after an instant.
+_PROJECTED_SINCE = (
+    "SELECT je.id, je.entry_at, je.created_at, je.external_id FROM cash_lines cl "
+    "JOIN journal_entries je ON je.id = cl.entry_id "
+    "WHERE cl.account_id = :account AND cl.sign = -1 AND cl.entry_at >= :at")
+
+
+def _later(context: _Context, fresh: Sequence[JournalEntry]) -> dict[str, set[int]]:
+    """Per clearing account, the projected entries after the first fresh entry on it."""
+    first: dict[str, JournalEntry] = {}
+    for entry in fresh:  # in ledger order: the first one per account is the earliest
+        for account in context.touched(entry):
+            first.setdefault(account, entry)
+    out: dict[str, set[int]] = {}
+    for account, entry in sorted(first.items()):
+        assert entry.created_at is not None
+        at = to_micros(entry.entry_at)
+        mark = (at, to_micros(entry.created_at), entry.id)
+        found = {key for key, *order in rows(context.connection, _PROJECTED_SINCE, {
+            "account": context.catalog.account_key[account], "at": at})
+            if tuple(order) > mark}
+        if found:
+            out[account] = found
+    return out
+
+
+_UNDONE = ("SELECT item_entry_id, commodity_id, sum(amount) FROM cash_allocations "
+           "WHERE account_id = :account AND {keys} GROUP BY item_entry_id, commodity_id")
+_REOPEN = ("UPDATE cash_open_items SET remaining = remaining + ? "
+           "WHERE entry_id = ? AND account_id = ? AND commodity_id = ?")
+_DROP_ALLOCATIONS = "DELETE FROM cash_allocations WHERE account_id = :account AND {keys}"
+_DROP_ITEMS = "DELETE FROM cash_open_items WHERE account_id = :account AND {keys}"
+
+
+def _rewind(context: _Context, later: Mapping[str, set[int]]) -> None:
+    """Take clearing accounts back to their state before the given entries.
+
+    The allocations those entries made on the account are undone (what they settled is
+    open again) and deleted, and the open items they made on it are deleted.
+    """
+    connection = context.connection
+    for account, keys in sorted(later.items()):
+        params = {"account": context.catalog.account_key[account],
+                  "keys": keys_param(connection, sorted(keys))}
+        undone = rows(connection, _UNDONE.format(
+            keys=members(connection, "keys", "settling_entry_id")), params)
+        execute_many(connection, _REOPEN, [
+            (int(amount), item, params["account"], commodity)
+            for item, commodity, amount in sorted(undone) if item not in keys and amount])
+        cash_sql.execute(connection, _DROP_ALLOCATIONS.format(
+            keys=members(connection, "keys", "settling_entry_id")), params)
+        cash_sql.execute(connection, _DROP_ITEMS.format(
+            keys=members(connection, "keys", "entry_id")), params)
+
+
+def _withdrawn(context: _Context, fresh: Sequence[JournalEntry]) -> list[tuple[Any, ...]]:
+    """Cash lines withdrawing the accrual lines of fresh entries (as `post` wrote them)."""
+    catalog, chart = context.catalog, context.chart
+    ledger_id, account_key, commodity_key = (
+        catalog.ledger_id, catalog.account_key, catalog.commodity_key)
+    out: list[tuple[Any, ...]] = []
+    for entry in fresh:
+        key, at = context.keys[entry.id], to_micros(entry.entry_at)
+        for position, line in enumerate(entry.line_items):
+            out.append((key, WITHDRAWN, position, ledger_id, account_key[line.account_id],
+                        commodity_key[line.commodity.code], line.amount,
+                        line.direction.value,
+                        -chart.get(line.account_id).effect(line.direction, line.amount),
+                        at, line.id))
+    return out
+
+
+def _decreases(chart: ChartOfAccounts, entry: JournalEntry,
+               accounts: frozenset[str]) -> dict[tuple[str, str], int]:
+    """How much `entry` decreases each of `accounts` per commodity (decreases only)."""
+    nets: dict[tuple[str, str], int] = defaultdict(int)
     for line in entry.line_items:
         if line.account_id in accounts:
-            decreases[(line.account_id, line.commodity.code)] -= context.chart.get(
+            nets[(line.account_id, line.commodity.code)] -= chart.get(
                 line.account_id).effect(line.direction, line.amount)
-    state = book.candidates(entry, {k: v for k, v in decreases.items() if v > 0})
+    return {key: net for key, net in nets.items() if net > 0}
+
+
+def _apply(context: _Context, book: OpenItems, entry: JournalEntry, accounts: frozenset[str],
+           decreases: Mapping[tuple[str, str], int], fresh: Collection[str]) -> None:
+    """Settle `entry` on `accounts` from the stored state, as the incremental contract says.
+
+    Args:
+        context: the step.
+        book: the open items as this write changes them.
+        entry: the entry to settle.
+        accounts: the clearing accounts to settle it on.
+        decreases: what it decreases on them (`_decreases`).
+        fresh: ids of the entries written by this step (nothing of theirs is stored).
+    """
+    if not accounts:
+        return
+    original = context.original(entry)
+    state = book.candidates(entry, decreases)
     previous: list[Allocation] = []
     if original is not None:
-        if original.id in book.made:
-            previous = list(book.made[original.id])
-        else:
+        # The original's allocations made by this step, then the stored ones (a rewound
+        # account's were deleted, so each account's come from one place).
+        previous = list(book.made.get(original.id, ()))
+        if original.id not in fresh:
             okey = context.keys[original.id]
-            previous = _allocations(context, [okey]).get(okey, [])
+            previous.extend(_allocations(context, [okey]).get(okey, []))
         previous = [a for a in previous if a.clearing_account_id in accounts]
         state.update(book.of_entries({original.id}, {a.item_key for a in previous}))
     made = settle_entry(context.chart, entry, state, clearing=context.clearing,
@@ -312,32 +361,40 @@ def _apply(context: _Context, book: OpenItems, entry: JournalEntry,
                                     original=original) if i.clearing_account_id in accounts)
 
 
-def _allocations(context: _Context, settlers: Sequence[int]) -> dict[int, list[Allocation]]:
+_ALLOCATIONS = (
+    "SELECT ca.settling_entry_id, ca.account_id, ca.commodity_id, ca.seq, ca.item_entry_id, "
+    "ca.amount, ca.settled_before, ca.recognised_at, je.external_id, settler.external_id "
+    "FROM cash_allocations ca JOIN journal_entries je ON je.id = ca.item_entry_id "
+    "JOIN journal_entries settler ON settler.id = ca.settling_entry_id WHERE {keys} "
+    "ORDER BY ca.settling_entry_id, ca.account_id, ca.commodity_id, ca.seq")
+
+
+def _allocations(context: _Context, settlers: Collection[int]) -> dict[int, list[Allocation]]:
     """Stored allocations by settling entry key, in the order `settle_entry` made them."""
-    ca, je = cash_allocations.c, journal_entries.c
-    settler = journal_entries.alias("settler")
+    if not settlers:
+        return {}
+    connection, catalog = context.connection, context.catalog
     found: dict[int, list[tuple[tuple[str, str, int], Allocation]]] = defaultdict(list)
-    catalog = context.catalog
-    for part in chunks(settlers):
-        for row in context.connection.execute(
-                select(ca.settling_entry_id, ca.account_id, ca.commodity_id, ca.seq,
-                       ca.item_entry_id, ca.amount, ca.settled_before, ca.recognised_at,
-                       je.external_id, settler.c.external_id.label("settler"))
-                .join_from(cash_allocations, journal_entries, je.id == ca.item_entry_id)
-                .join(settler, settler.c.id == ca.settling_entry_id)
-                .where(ca.settling_entry_id.in_(part))):
-            account = catalog.account_id[row.account_id]
-            code = catalog.commodity[row.commodity_id].code
-            context.keys[row.external_id] = row.item_entry_id
-            found[row.settling_entry_id].append(((account, code, row.seq), Allocation(
-                row.settler, row.external_id, account, code, row.amount,
-                from_micros(row.recognised_at), row.settled_before)))
-    return {k: [a for _, a in sorted(v, key=lambda pair: pair[0])] for k, v in found.items()}
+    for (settler_key, account_key, commodity_key, seq, item_key, amount, before, at,
+         item_id, settler_id) in rows(connection, _ALLOCATIONS.format(
+            keys=members(connection, "keys", "ca.settling_entry_id")),
+            {"keys": keys_param(connection, sorted(settlers))}):
+        account = catalog.account_id[account_key]
+        code = catalog.commodity[commodity_key].code
+        context.keys[item_id] = item_key
+        found[settler_key].append(((account, code, seq), Allocation(
+            settler_id, item_id, account, code, amount, from_micros(at), before)))
+    return {k: [a for _, a in sorted(v, key=itemgetter(0))] for k, v in found.items()}
+
+
+_OLD_VIEW = ("SELECT account_id, commodity_id, entry_at, effect FROM cash_lines "
+             "WHERE sign = 1 AND {keys}")
+_DROP_VIEW = "DELETE FROM cash_lines WHERE sign = 1 AND {keys}"
 
 
 def _project(context: _Context, keys: Collection[int],
              known: Mapping[int, Sequence[Allocation]], stored: Collection[int],
-             withdrawn: Sequence[dict[str, Any]],
+             withdrawn: Sequence[tuple[Any, ...]],
              bases: Mapping[ItemKey, OpenItem]) -> None:
     """Write the cash-view lines of these entries, the withdrawn lines, and their totals.
 
@@ -347,43 +404,38 @@ def _project(context: _Context, keys: Collection[int],
         known: allocations made in this step, by settling entry key.
         stored: entries projected before (their view lines are replaced) whose allocations
             are read from the store; the others' are in `known`.
-        withdrawn: withdrawn lines to write with them.
+        withdrawn: withdrawn lines (`cash_sql.LINE_COLUMNS` tuples) to write with them.
         bases: open items whose basis is at hand (others are recomputed from their entry).
     """
-    connection, catalog = context.connection, context.catalog
-    ordered = sorted(keys)
-    cl = cash_lines.c
-    old: list[dict[str, Any]] = []
-    replaced = sorted(stored)
-    for part in chunks(replaced):
-        for row in connection.execute(select(cl.ledger_id, cl.account_id, cl.commodity_id,
-                                             cl.effect, cl.entry_at)
-                                      .where(cl.entry_id.in_(part), cl.sign == VIEW)).mappings():
-            old.append({**row, "effect": -row["effect"], "sign": -VIEW})
-        connection.execute(delete(cash_lines).where(cl.entry_id.in_(part), cl.sign == VIEW))
-    allocations: dict[int, Sequence[Allocation]] = {**known, **_allocations(context, replaced)}
+    connection, catalog, chart = context.connection, context.catalog, context.chart
+    old: list[Increment] = []
+    if stored:
+        params = {"keys": keys_param(connection, sorted(stored))}
+        entry_key = members(connection, "keys", "entry_id")
+        old = [(account, commodity, at, -effect, -VIEW) for account, commodity, at, effect
+               in rows(connection, _OLD_VIEW.format(keys=entry_key), params)]
+        cash_sql.execute(connection, _DROP_VIEW.format(keys=entry_key), params)
+    allocations: dict[int, Sequence[Allocation]] = {**known, **_allocations(context, stored)}
     needed = {a.item_key for made in allocations.values() for a in made}
     item_entries = {context.keys[k[0]] for k in needed if k not in bases}
     context.load([*keys, *item_entries])
     items = {**{k: bases[k] for k in needed if k in bases}, **_basis(context, item_entries)}
-    rows: list[dict[str, Any]] = list(withdrawn)
-    for key in ordered:
+    lines: list[tuple[Any, ...]] = list(withdrawn)
+    ledger_id, account_key, commodity_key = (
+        catalog.ledger_id, catalog.account_key, catalog.commodity_key)
+    for key in sorted(keys):
         entry = context.entries[key]
-        seen = cash_entry(context.chart, entry, allocations.get(key, ()), items,
+        seen = cash_entry_lines(chart, entry, allocations.get(key, ()), items,
                           clearing=context.clearing, original=context.original(entry))
         at = to_micros(entry.entry_at)
-        for position, line in enumerate(() if seen is None else seen.line_items):
-            rows.append({
-                "entry_id": key, "sign": VIEW, "position": position,
-                "ledger_id": catalog.ledger_id,
-                "account_id": catalog.account_key[line.account_id],
-                "commodity_id": catalog.commodity_key[line.commodity.code],
-                "amount": line.amount, "direction": line.direction.value,
-                "effect": context.chart.get(line.account_id).effect(line.direction,
-                                                                    line.amount),
-                "entry_at": at, "external_id": line.id})
-    _insert_lines(connection, rows)
-    _add_totals(connection, [*old, *rows])
+        for position, line in enumerate(seen):
+            lines.append((key, VIEW, position, ledger_id, account_key[line.account_id],
+                          commodity_key[line.commodity.code], line.amount,
+                          line.direction.value,
+                          chart.get(line.account_id).effect(line.direction, line.amount),
+                          at, line.id))
+    cash_sql.insert_lines(connection, lines)
+    cash_sql.add_totals(connection, ledger_id, [*old, *cash_sql.increments(lines)])
 
 
 def _basis(context: _Context, keys: Iterable[int]) -> dict[ItemKey, OpenItem]:
@@ -395,38 +447,3 @@ def _basis(context: _Context, keys: Iterable[int]) -> dict[ItemKey, OpenItem]:
                                                   clearing=context.clearing,
                                                   original=context.original(entry)))
     return out
-
-
-_LINE_COLUMNS = ("entry_id", "sign", "position", "ledger_id", "account_id", "commodity_id",
-                 "amount", "direction", "effect", "entry_at", "external_id")
-
-
-def _insert_lines(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-    insert_tuples(connection, "cash_lines", _LINE_COLUMNS,
-                  [tuple(row[c] for c in _LINE_COLUMNS) for row in rows])
-
-
-def _add_totals(connection: Connection, rows: Iterable[Mapping[str, Any]]) -> None:
-    """Add the rows' effects and signed line counts to the cash period totals."""
-    acc: dict[tuple[int, str, int, int, int], list[int]] = defaultdict(lambda: [0, 0])
-    days: dict[int, tuple[int, int, int]] = {}
-    for row in rows:
-        at = row["entry_at"]
-        day = at - at % MICROS_PER_DAY
-        if day not in days:
-            days[day] = bucket_starts(day)
-        for granularity, start in zip((YEAR, MONTH, DAY), days[day], strict=True):
-            slot = acc[(row["ledger_id"], granularity, start, row["account_id"],
-                        row["commodity_id"])]
-            slot[0] += row["effect"]
-            slot[1] += row["sign"]
-    execute_many(connection, _UPSERT, [
-        (*key, total, count) for key, (total, count) in sorted(acc.items()) if total or count])
-
-
-_UPSERT = (
-    "INSERT INTO cash_period_totals (ledger_id, granularity, bucket_start, account_id, "
-    "commodity_id, total, lines) VALUES (?, ?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT (ledger_id, granularity, bucket_start, account_id, commodity_id) "
-    "DO UPDATE SET total = cash_period_totals.total + excluded.total, "
-    "lines = cash_period_totals.lines + excluded.lines")
