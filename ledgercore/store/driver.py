@@ -30,9 +30,13 @@ COPY_MIN_ROWS = 64
 
 def in_driver_style(connection: Connection, sql: str) -> str:
     """`sql` written with ``:name`` parameters, in the driver's own style."""
-    if connection.dialect.name == "sqlite":
-        return sql  # sqlite3 takes :name with mapping parameters
-    return _NAMED.sub(r"%(\1)s", sql)
+    return _in_style(connection.dialect.name, sql)
+
+
+@lru_cache(maxsize=256)
+def _in_style(dialect: str, sql: str) -> str:
+    # sqlite3 takes :name with mapping parameters; psycopg wants %(name)s.
+    return sql if dialect == "sqlite" else _NAMED.sub(r"%(\1)s", sql)
 
 
 def dbapi_cursor(connection: Connection) -> Any:
@@ -126,8 +130,25 @@ def reserve_keys(connection: Connection, table: str, count: int) -> list[int]:
 def fetch_all(connection: Connection, sql: str,
               parameters: Mapping[str, Any]) -> list[tuple[Any, ...]]:
     """Rows of a query (``:name`` style) as plain tuples."""
-    if connection.dialect.name == "sqlite":
-        with driver_cursor(connection, sql) as cursor:
-            return list(cursor.execute(sql, parameters).fetchall())
-    return [tuple(row) for row in connection.exec_driver_sql(
-        in_driver_style(connection, sql), dict(parameters))]
+    text = _in_style(connection.dialect.name, sql)
+    with driver_cursor(connection, text) as cursor:
+        cursor.execute(text, parameters)
+        return list(cursor.fetchall())
+
+
+def analyze(connection: Connection, tables: Sequence[str]) -> None:
+    """Refresh PostgreSQL's planner statistics of `tables`, inside the caller's transaction.
+
+    A ledger's rows written in one long transaction (a `load`) are unknown to the
+    planner's statistics: it takes the ledger for empty and may answer a lookup by
+    external id with a scan of all the ledger's entries instead of the unique index, so
+    every batch would cost more than the one before. ANALYZE counts the transaction's own
+    rows. ``SKIP_LOCKED``: when another transaction is analysing a table, it is skipped
+    rather than waited for. Nothing is done on SQLite, whose planner needs no statistics
+    to prefer a unique index.
+    """
+    if connection.dialect.name != "postgresql":
+        return
+    sql = f"ANALYZE (SKIP_LOCKED) {', '.join(tables)}"
+    with driver_cursor(connection, sql) as cursor:
+        cursor.execute(sql)

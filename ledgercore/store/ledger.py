@@ -40,7 +40,15 @@ from ledgercore.domain.entries import JournalEntry
 from ledgercore.domain.errors import AlreadyReversed, Conflict, InvalidDate, LedgerError
 from ledgercore.domain.money import Commodity
 from ledgercore.domain.periods import Bound, EndSemantics, Period
-from ledgercore.store import cash_basis, cash_projection, journal, migrate, reports, totals
+from ledgercore.store import (
+    cash_basis,
+    cash_projection,
+    driver,
+    journal,
+    migrate,
+    reports,
+    totals,
+)
 from ledgercore.store.catalog import Catalog
 from ledgercore.store.errors import SchemaOutOfDate, UnknownLedger
 from ledgercore.store.instants import from_micros, to_micros
@@ -51,6 +59,10 @@ from ledgercore.store.schema import ledgers
 T = TypeVar("T")
 _CREATE_LEDGER = text("INSERT INTO ledgers (name, timezone) VALUES (:name, :timezone) "
                       "ON CONFLICT (name) DO NOTHING")
+# A load refreshes the planner's statistics of these tables (PostgreSQL) once it has
+# written this many entries, so later batches' lookups use the unique keys.
+_ANALYZE_AFTER = 2_000
+_ANALYZED = ("journal_entries", "line_items")
 # A unique-key race (two processes posting one id) or a deadlock is retried this often.
 _ATTEMPTS = 4
 
@@ -200,6 +212,7 @@ class Ledger:
         """
         def work(connection: Connection) -> LoadResult:
             accounts = posted = unchanged = 0
+            analysed = False
             for index, (chart_part, entries) in enumerate(batches):
                 try:
                     accounts += self._catalog.define_accounts(connection, chart_part)
@@ -209,6 +222,11 @@ class Ledger:
                     raise
                 posted += len(done.posted)
                 unchanged += len(done.unchanged)
+                if not analysed and posted >= _ANALYZE_AFTER:
+                    # Once is enough: the planner then knows the ledger is large and
+                    # looks entries up by their unique key (see `driver.analyze`).
+                    driver.analyze(connection, _ANALYZED)
+                    analysed = True
             return LoadResult(accounts, posted, unchanged)
 
         return self._write(work)

@@ -12,12 +12,13 @@ importers post thousands of entries per call and an app posts one entry per call
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import and_, update
 from sqlalchemy.engine import Connection
 
 from ledgercore.domain.entries import JournalEntry
@@ -36,8 +37,7 @@ from ledgercore.store.repository import (
     ENTRY_COLUMNS,
     LINE_COLUMNS,
     TAG_COLUMNS,
-    chunks,
-    digest,
+    digest_at,
     entry_tuple,
     instants_of,
     line_tuples,
@@ -70,7 +70,8 @@ def post(connection: Connection, catalog: Catalog,
             error's `problems` detail lists every problem, as dicts. Nothing is written.
     """
     problems: list[LedgerError] = []
-    digests = [digest(entry) for entry in entries]
+    instants = [instants_of(entry) for entry in entries]
+    digests = [digest_at(entry, *at) for entry, at in zip(entries, instants, strict=True)]
     _check_catalog(connection, catalog, entries, problems)
     stored = _stored(connection, catalog.ledger_id,
                      {e.id for e in entries} | {e.reversal_of_id for e in entries
@@ -106,7 +107,7 @@ def post(connection: Connection, catalog: Catalog,
     catalog.ensure_commodities(connection, {item.commodity for index in fresh.values()
                                             for item in entries[index].line_items})
     _write(connection, catalog, [entries[i] for i in fresh.values()],
-           [digests[i] for i in fresh.values()], links)
+           [instants[i] for i in fresh.values()], [digests[i] for i in fresh.values()], links)
     for entry_id, reversal_id in links.items():
         if entry_id in fresh or entry_id not in stored:
             continue
@@ -152,25 +153,31 @@ def _check_catalog(connection: Connection, catalog: Catalog,
                     path=f"$[{index}].line_items[{position}].commodity"))
 
 
-# Statements built once and reused: building one costs more than running it.
-_je = journal_entries.c
-_STORED = select(_je.external_id, _je.id, _je.digest, _je.reversal_id).where(
-    _je.ledger_id == bindparam("ledger"), _je.external_id.in_(bindparam("ids", expanding=True)))
+# An id list is one bound value, so the statement text never changes with its length:
+# a PostgreSQL array, or a JSON array that SQLite reads with `json_each`. On
+# PostgreSQL the ids go through ``= ANY``, which the unique (ledger, external id) index
+# answers directly once the planner knows the ledger's size (see `Ledger.load`).
+_STORED_SQL = {
+    "sqlite": ("SELECT external_id, id, digest, reversal_id FROM journal_entries "
+               "WHERE ledger_id = :ledger AND external_id IN (SELECT value FROM json_each(:ids))"),
+    "postgresql": ("SELECT external_id, id, digest, reversal_id FROM journal_entries "
+                   "WHERE ledger_id = :ledger AND external_id = ANY(:ids)"),
+}
 _STORED_ONE = ("SELECT external_id, id, digest, reversal_id FROM journal_entries "
                "WHERE ledger_id = :ledger AND external_id = :id")
 
 
 def _stored(connection: Connection, ledger_id: int, ids: set[str]) -> dict[str, _Stored]:
-    out: dict[str, _Stored] = {}
     if len(ids) == 1:  # the hot path: one entry posted per call
-        for external_id, key, entry_digest, reversal_id in fetch_all(
-                connection, _STORED_ONE, {"ledger": ledger_id, "id": next(iter(ids))}):
-            out[external_id] = _Stored(key, entry_digest, reversal_id)
-        return out
-    for part in chunks(sorted(ids)):
-        for row in connection.execute(_STORED, {"ledger": ledger_id, "ids": list(part)}):
-            out[row.external_id] = _Stored(row.id, row.digest, row.reversal_id)
-    return out
+        found = fetch_all(connection, _STORED_ONE, {"ledger": ledger_id, "id": next(iter(ids))})
+    else:
+        dialect = connection.dialect.name
+        wanted = sorted(ids)
+        found = fetch_all(connection, _STORED_SQL[dialect], {
+            "ledger": ledger_id,
+            "ids": wanted if dialect == "postgresql" else json.dumps(wanted)})
+    return {external_id: _Stored(key, entry_digest, reversal_id)
+            for external_id, key, entry_digest, reversal_id in found}
 
 
 def _link(entry_id: str, reversal_id: str, index: int, links: dict[str, str],
@@ -197,7 +204,8 @@ _TOTALED = itemgetter(LINE_COLUMNS.index("account_id"), LINE_COLUMNS.index("comm
 
 
 def _write(connection: Connection, catalog: Catalog, entries: Sequence[JournalEntry],
-           digests: Sequence[str], links: dict[str, str]) -> None:
+           instants: Sequence[tuple[int, int]], digests: Sequence[str],
+           links: dict[str, str]) -> None:
     """Write new entries: one bulk statement (or COPY) per table, whatever the batch size."""
     if not entries:
         return
@@ -206,8 +214,8 @@ def _write(connection: Connection, catalog: Catalog, entries: Sequence[JournalEn
     heads: list[tuple[Any, ...]] = []
     lines: list[tuple[Any, ...]] = []
     tags: list[tuple[Any, ...]] = []
-    for key, entry, entry_digest in zip(keys, entries, digests, strict=True):
-        entry_at, created_at = instants_of(entry)
+    for key, entry, (entry_at, created_at), entry_digest in zip(
+            keys, entries, instants, digests, strict=True):
         reversal_id = entry.reversal_id
         if reversal_id is None:
             reversal_id = links.get(entry.id)
