@@ -36,14 +36,15 @@ from ledgercore.domain.deferral import (
     LedgerOrder,
     OpenItem,
     Part,
+    Shape,
     apportion,
     classify,
     clearing_accounts,
     clearing_nets,
-    deferrals,
     open_items,
     recognised_lines,
     reverses,
+    shape_of,
     view_line,
 )
 from ledgercore.domain.entries import Counterparty, JournalEntry, LineItem
@@ -51,8 +52,8 @@ from ledgercore.domain.errors import Conflict, UnknownEntry
 
 __all__ = [
     "DEFAULT_CLEARING_SUBTYPES", "Allocation", "ItemKey", "LedgerOrder", "OpenItem",
-    "Settlement", "apportion", "cash_entry", "cash_entry_lines", "cash_view",
-    "clearing_accounts", "open_items", "recognised_lines", "settle", "settle_entry",
+    "Settlement", "Shape", "apportion", "cash_entry", "cash_entry_lines", "cash_view",
+    "clearing_accounts", "open_items", "recognised_lines", "settle", "settle_entry", "shape_of",
 ]
 
 
@@ -161,17 +162,21 @@ def cash_entry(chart: ChartOfAccounts, entry: JournalEntry, allocations: Iterabl
 
 def cash_entry_lines(chart: ChartOfAccounts, entry: JournalEntry,
                      allocations: Iterable[Allocation], items: Mapping[ItemKey, OpenItem], *,
-                     clearing: frozenset[str],
-                     original: JournalEntry | None = None) -> tuple[LineItem, ...]:
+                     clearing: frozenset[str], original: JournalEntry | None = None,
+                     shape: Shape | None = None) -> tuple[LineItem, ...]:
     """The lines of `cash_entry` (its arguments): empty when nothing counts on its date,
     `entry.line_items` itself when it touches no clearing account.
+
+    `shape`, when given, is ``shape_of(chart, entry, clearing=clearing, original=original)``
+    computed by the caller (a store computes it once per entry).
     """
-    nets = clearing_nets(chart, entry, clearing)
+    if shape is None:
+        if not clearing_nets(chart, entry, clearing):
+            return entry.line_items
+        shape = shape_of(chart, entry, clearing=clearing, original=original)
+    nets, parts, deferred = shape.nets, shape.parts, shape.deferrals
     if not nets:
         return entry.line_items
-    original = reverses(entry, original)
-    parts = classify(chart, nets, clearing, original)
-    deferred = deferrals(chart, entry, clearing, nets, parts)
     mine: dict[tuple[str, str], list[Allocation]] = defaultdict(list)
     for allocation in allocations:
         if allocation.settling_entry_id == entry.id:

@@ -268,6 +268,41 @@ def reverses(entry: JournalEntry, original: JournalEntry | None) -> JournalEntry
     return original if statement_order(original) < statement_order(entry) else None
 
 
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """How one entry meets the clearing accounts: computed once, read by every step.
+
+    Attributes:
+        original: the entry it reverses when reversal semantics apply (`reverses`).
+        nets: its `clearing_nets`.
+        parts: what each clearing part does (`classify`).
+        deferrals: its deferrals by commodity code (`deferrals`).
+    """
+
+    original: JournalEntry | None
+    nets: Nets
+    parts: Mapping[tuple[str, str], Part]
+    deferrals: Mapping[str, Deferral]
+
+    @property
+    def items(self) -> tuple[OpenItem, ...]:
+        """The open items the entry creates, nothing settled yet."""
+        return tuple(item for d in self.deferrals.values() for item in d.items)
+
+
+def shape_of(chart: ChartOfAccounts, entry: JournalEntry, *, clearing: frozenset[str],
+             original: JournalEntry | None = None) -> Shape:
+    """The entry's `Shape` (`original`: the entry it reverses, if any).
+
+    Raises:
+        Conflict: `original` is not the entry `entry` reverses.
+    """
+    original = reverses(entry, original)
+    nets = clearing_nets(chart, entry, clearing)
+    parts = classify(chart, nets, clearing, original)
+    return Shape(original, nets, parts, deferrals(chart, entry, clearing, nets, parts))
+
+
 def open_items(chart: ChartOfAccounts, entry: JournalEntry, *, clearing: frozenset[str],
                original: JournalEntry | None = None) -> tuple[OpenItem, ...]:
     """The open items `entry` creates, nothing settled yet.
@@ -279,11 +314,7 @@ def open_items(chart: ChartOfAccounts, entry: JournalEntry, *, clearing: frozens
         original: the entry it reverses, if any (a reversal of a settlement re-opens
             instead of opening).
     """
-    original = reverses(entry, original)
-    nets = clearing_nets(chart, entry, clearing)
-    parts = classify(chart, nets, clearing, original)
-    return tuple(item for d in deferrals(chart, entry, clearing, nets, parts).values()
-                 for item in d.items)
+    return shape_of(chart, entry, clearing=clearing, original=original).items
 
 
 def recognised_lines(item: OpenItem, allocation: Allocation) -> tuple[LineItem, ...]:

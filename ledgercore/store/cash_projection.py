@@ -35,10 +35,10 @@ from ledgercore.domain.cash import (
     OpenItem,
     cash_entry_lines,
     clearing_accounts,
-    open_items,
     settle,
     settle_entry,
 )
+from ledgercore.domain.deferral import Shape, shape_of
 from ledgercore.domain.entries import (
     Counterparty,
     CounterpartyKind,
@@ -88,6 +88,7 @@ class _Context:
         self.clearing = clearing
         self.entries: dict[int, JournalEntry] = {}
         self.keys: dict[str, int] = {}
+        self.shapes: dict[str, Shape] = {}  # by entry id
 
     def load(self, keys: Iterable[int]) -> None:
         """Load entries by row key, and the entries they reverse."""
@@ -113,6 +114,14 @@ class _Context:
 
     def touched(self, entry: JournalEntry) -> frozenset[str]:
         return entry.account_ids & self.clearing
+
+    def shape(self, entry: JournalEntry) -> Shape:
+        """The entry's shape (with its original as `original` says), computed once."""
+        found = self.shapes.get(entry.id)
+        if found is None:
+            found = self.shapes[entry.id] = shape_of(
+                self.chart, entry, clearing=self.clearing, original=self.original(entry))
+        return found
 
 
 _LOAD = ("SELECT je.id, je.external_id, je.entry_at, je.created_at, je.counterparty_kind, "
@@ -357,8 +366,7 @@ def _apply(context: _Context, book: OpenItems, entry: JournalEntry, accounts: fr
     made = settle_entry(context.chart, entry, state, clearing=context.clearing,
                         original=original, original_allocations=previous, accounts=accounts)
     book.settle(made)
-    book.open(i for i in open_items(context.chart, entry, clearing=context.clearing,
-                                    original=original) if i.clearing_account_id in accounts)
+    book.open(i for i in context.shape(entry).items if i.clearing_account_id in accounts)
 
 
 _ALLOCATIONS = (
@@ -426,7 +434,7 @@ def _project(context: _Context, keys: Collection[int],
     for key in sorted(keys):
         entry = context.entries[key]
         seen = cash_entry_lines(chart, entry, allocations.get(key, ()), items,
-                          clearing=context.clearing, original=context.original(entry))
+                                clearing=context.clearing, shape=context.shape(entry))
         at = to_micros(entry.entry_at)
         for position, line in enumerate(seen):
             lines.append((key, VIEW, position, ledger_id, account_key[line.account_id],
@@ -440,10 +448,4 @@ def _project(context: _Context, keys: Collection[int],
 
 def _basis(context: _Context, keys: Iterable[int]) -> dict[ItemKey, OpenItem]:
     """The open items of these entries, with their basis (recomputed from the entries)."""
-    out: dict[ItemKey, OpenItem] = {}
-    for key in keys:
-        entry = context.entries[key]
-        out.update((i.key, i) for i in open_items(context.chart, entry,
-                                                  clearing=context.clearing,
-                                                  original=context.original(entry)))
-    return out
+    return {i.key: i for key in keys for i in context.shape(context.entries[key]).items}

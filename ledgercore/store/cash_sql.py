@@ -81,6 +81,10 @@ def increments(lines: Iterable[tuple[Any, ...]]) -> Iterator[Increment]:
         yield line[4], line[5], line[9], line[8], line[1]
 
 
+# The bucket starts of a day: a pure function, kept for the days recently written.
+_starts = lru_cache(maxsize=4096)(bucket_starts)
+
+
 def add_totals(connection: Connection, ledger_id: int,
                changes: Iterable[Increment]) -> None:
     """Add increments to the cash period totals: by day first, then months and years."""
@@ -94,11 +98,8 @@ def add_totals(connection: Connection, ledger_id: int,
             slot[0] += effect
             slot[1] += count
     buckets: dict[tuple[str, int, int, int], list[int]] = defaultdict(lambda: [0, 0])
-    starts_of: dict[int, tuple[int, int, int]] = {}
     for (day, account, commodity), (total, count) in days.items():
-        starts = starts_of.get(day)
-        if starts is None:
-            starts = starts_of[day] = bucket_starts(day)
+        starts = _starts(day)
         for granularity, start in ((YEAR, starts[0]), (MONTH, starts[1]), (DAY, day)):
             slot = buckets[(granularity, start, account, commodity)]
             slot[0] += total
