@@ -213,10 +213,11 @@ class Ledger:
         def work(connection: Connection) -> LoadResult:
             accounts = posted = unchanged = 0
             analysed = False
+            pending = totals.PendingTotals(self._catalog.ledger_id)
             for index, (chart_part, entries) in enumerate(batches):
                 try:
                     accounts += self._catalog.define_accounts(connection, chart_part)
-                    done = post(connection, self._catalog, tuple(entries))
+                    done = post(connection, self._catalog, tuple(entries), pending=pending)
                 except LedgerError as error:
                     error.details = {**error.details, "batch": index}
                     raise
@@ -227,9 +228,12 @@ class Ledger:
                     # looks entries up by their unique key (see `driver.analyze`).
                     driver.analyze(connection, _ANALYZED)
                     analysed = True
+            pending.flush(connection)
             return LoadResult(accounts, posted, unchanged)
 
-        return self._write(work)
+        # One attempt: the batches are a stream, consumed by the first try, so a lost
+        # race is the caller's to retry with the stream again.
+        return self._write(work, attempts=1)
 
     def reverse(self, entry_id: str, reversal_id: str,
                 entry_at: datetime | None = None) -> JournalEntry:
@@ -332,13 +336,13 @@ class Ledger:
 
     # -- units of work ----------------------------------------------------------------
 
-    def _write(self, work: Callable[[Connection], T]) -> T:
-        for attempt in range(_ATTEMPTS):
+    def _write(self, work: Callable[[Connection], T], attempts: int = _ATTEMPTS) -> T:
+        for attempt in range(attempts):
             try:
                 with self._transaction(write=True) as connection:
                     return work(connection)
             except (IntegrityError, OperationalError) as exc:
-                if attempt + 1 == _ATTEMPTS or not _retryable(exc):
+                if attempt + 1 == attempts or not _retryable(exc):
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 

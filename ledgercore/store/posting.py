@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import and_, update
@@ -33,6 +32,7 @@ from ledgercore.domain.money import Commodity
 from ledgercore.store import cash_projection
 from ledgercore.store.catalog import Catalog
 from ledgercore.store.driver import fetch_all, insert_tuples, reserve_keys
+from ledgercore.store.instants import MICROS_PER_DAY
 from ledgercore.store.repository import (
     ENTRY_COLUMNS,
     LINE_COLUMNS,
@@ -43,7 +43,7 @@ from ledgercore.store.repository import (
     line_tuples,
 )
 from ledgercore.store.schema import journal_entries
-from ledgercore.store.totals import add_deltas, bucket_deltas
+from ledgercore.store.totals import DaySums, PendingTotals, add_deltas, day_deltas
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +61,16 @@ class _Stored:
     reversal_id: str | None
 
 
-def post(connection: Connection, catalog: Catalog,
-         entries: Sequence[JournalEntry]) -> PostResult:
+def post(connection: Connection, catalog: Catalog, entries: Sequence[JournalEntry], *,
+         pending: PendingTotals | None = None) -> PostResult:
     """Validate and write a batch inside the caller's (write) transaction.
+
+    Args:
+        connection: the caller's connection, in its write transaction.
+        catalog: the ledger's catalog.
+        entries: the batch.
+        pending: where a long write (`Ledger.load`) gathers the period-total increments
+            to write them once at its end; None writes them now.
 
     Raises:
         LedgerError: the first problem found (its `path` locates it in the batch); the
@@ -107,7 +114,8 @@ def post(connection: Connection, catalog: Catalog,
     catalog.ensure_commodities(connection, {item.commodity for index in fresh.values()
                                             for item in entries[index].line_items})
     _write(connection, catalog, [entries[i] for i in fresh.values()],
-           [instants[i] for i in fresh.values()], [digests[i] for i in fresh.values()], links)
+           [instants[i] for i in fresh.values()], [digests[i] for i in fresh.values()], links,
+           pending)
     for entry_id, reversal_id in links.items():
         if entry_id in fresh or entry_id not in stored:
             continue
@@ -198,14 +206,13 @@ def _link(entry_id: str, reversal_id: str, index: int, links: dict[str, str],
         links[entry_id] = reversal_id
 
 
-# A line row's (account, commodity, entry_at, effect), as `bucket_deltas` takes them.
-_TOTALED = itemgetter(LINE_COLUMNS.index("account_id"), LINE_COLUMNS.index("commodity_id"),
-                      LINE_COLUMNS.index("entry_at"), LINE_COLUMNS.index("effect"))
+_ACCOUNT, _COMMODITY, _EFFECT = (LINE_COLUMNS.index(name)
+                                  for name in ("account_id", "commodity_id", "effect"))
 
 
 def _write(connection: Connection, catalog: Catalog, entries: Sequence[JournalEntry],
            instants: Sequence[tuple[int, int]], digests: Sequence[str],
-           links: dict[str, str]) -> None:
+           links: dict[str, str], pending: PendingTotals | None) -> None:
     """Write new entries: one bulk statement (or COPY) per table, whatever the batch size."""
     if not entries:
         return
@@ -214,6 +221,8 @@ def _write(connection: Connection, catalog: Catalog, entries: Sequence[JournalEn
     heads: list[tuple[Any, ...]] = []
     lines: list[tuple[Any, ...]] = []
     tags: list[tuple[Any, ...]] = []
+    days: DaySums = {}  # the period-total increments, summed by day as lines are made
+    day_length = MICROS_PER_DAY
     for key, entry, (entry_at, created_at), entry_digest in zip(
             keys, entries, instants, digests, strict=True):
         reversal_id = entry.reversal_id
@@ -221,10 +230,23 @@ def _write(connection: Connection, catalog: Catalog, entries: Sequence[JournalEn
             reversal_id = links.get(entry.id)
         heads.append(entry_tuple(key, ledger_id, entry, entry_at, created_at, entry_digest,
                                  reversal_id))
+        first = len(lines)
         line_tuples(catalog, key, entry, entry_at, lines)
+        day = entry_at - entry_at % day_length
+        for line in lines[first:]:
+            bucket = (day, line[_ACCOUNT], line[_COMMODITY])
+            slot = days.get(bucket)
+            if slot is None:
+                days[bucket] = [line[_EFFECT], 1]
+            else:
+                slot[0] += line[_EFFECT]
+                slot[1] += 1
         for tag_key, tag_value in entry.tags:
             tags.append((key, tag_key, tag_value))
     insert_tuples(connection, "journal_entries", ENTRY_COLUMNS, heads)
     insert_tuples(connection, "line_items", LINE_COLUMNS, lines)
     insert_tuples(connection, "entry_tags", TAG_COLUMNS, tags)
-    add_deltas(connection, ledger_id, bucket_deltas(map(_TOTALED, lines)))
+    if pending is None:
+        add_deltas(connection, ledger_id, day_deltas(days))
+    else:
+        pending.merge(connection, days)

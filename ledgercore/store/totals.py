@@ -13,15 +13,15 @@ zero still appears in a report, as it does in the domain's computation.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import and_, delete, func, literal, select, union_all
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Select
 
-from ledgercore.store.driver import driver_cursor, execute_many
+from ledgercore.store.driver import driver_cursor, execute_many, fetch_all, insert_tuples
 from ledgercore.store.instants import MICROS_PER_DAY, bucket_starts
 from ledgercore.store.schema import DAY, MONTH, YEAR, line_items, period_totals
 
@@ -30,6 +30,19 @@ Sums = dict[tuple[int, int], tuple[int, int]]
 # A period-total increment: (granularity, bucket start, account key, commodity key,
 # sum of effects, number of lines).
 Delta = tuple[str, int, int, int, int, int]
+# New lines summed by UTC day: (day start, account key, commodity key) -> [sum, lines].
+DaySums = dict[tuple[int, int, int], list[int]]
+
+
+def add_line(days: DaySums, day: int, account: int, commodity: int, effect: int) -> None:
+    """Count one line of effect `effect` on `day` (a UTC day start) into `days`."""
+    key = (day, account, commodity)
+    slot = days.get(key)
+    if slot is None:
+        days[key] = [effect, 1]
+    else:
+        slot[0] += effect
+        slot[1] += 1
 
 
 def bucket_deltas(lines: Iterable[tuple[int, int, int, int]]) -> list[Delta]:
@@ -41,32 +54,42 @@ def bucket_deltas(lines: Iterable[tuple[int, int, int, int]]) -> list[Delta]:
     Returns:
         One increment per touched (granularity, bucket, account, commodity).
     """
-    # One dict pass over the lines, by day; months and years are sums of their days.
-    days: dict[tuple[int, int, int], list[int]] = {}
-    day = MICROS_PER_DAY
+    days: DaySums = {}
+    day_length = MICROS_PER_DAY
     for account, commodity, at, effect in lines:
-        key = (at - at % day, account, commodity)
-        slot = days.get(key)
-        if slot is None:
-            days[key] = [effect, 1]
-        else:
-            slot[0] += effect
-            slot[1] += 1
-    coarser: dict[tuple[str, int, int, int], list[int]] = defaultdict(lambda: [0, 0])
-    starts_of: dict[int, tuple[int, int, int]] = {}
-    out: list[Delta] = []
-    for (day, account, commodity), (total, count) in days.items():
-        starts = starts_of.get(day)
-        if starts is None:
-            starts = starts_of[day] = bucket_starts(day)
-        out.append((DAY, day, account, commodity, total, count))
-        for granularity, start in ((YEAR, starts[0]), (MONTH, starts[1])):
-            slot = coarser[(granularity, start, account, commodity)]
-            slot[0] += total
-            slot[1] += count
-    out.extend((*key, total, count) for key, (total, count) in coarser.items())
+        add_line(days, at - at % day_length, account, commodity, effect)
+    return day_deltas(days)
+
+
+def day_deltas(days: DaySums) -> list[Delta]:
+    """The increments of lines summed by day: the days, and their months and years."""
+    out: list[Delta] = [(DAY, day, account, commodity, total, count)
+                        for (day, account, commodity), (total, count) in days.items()]
+    # Months are sums of days, years of months (fewer keys than days).
+    months = _coarser(days, lambda day: bucket_starts(day)[1])
+    out.extend((MONTH, *key, total, count) for key, (total, count) in months.items())
+    years = _coarser(months, lambda month: bucket_starts(month)[0])
+    out.extend((YEAR, *key, total, count) for key, (total, count) in years.items())
     # Sorted so concurrent writers take row locks in the same order (no deadlocks).
     out.sort()
+    return out
+
+
+def _coarser(sums: DaySums, start_of: Callable[[int], int]) -> DaySums:
+    """`sums` by (bucket start, account, commodity) added up into coarser buckets."""
+    starts: dict[int, int] = {}
+    out: DaySums = {}
+    for (start, account, commodity), (total, count) in sums.items():
+        coarse = starts.get(start)
+        if coarse is None:
+            coarse = starts[start] = start_of(start)
+        key = (coarse, account, commodity)
+        slot = out.get(key)
+        if slot is None:
+            out[key] = [total, count]
+        else:
+            slot[0] += total
+            slot[1] += count
     return out
 
 
@@ -85,6 +108,96 @@ def add_deltas(connection: Connection, ledger_id: int, deltas: Sequence[Delta]) 
     execute_many(connection, _UPSERT, [(ledger_id, *delta) for delta in deltas])
 
 
+# How many day buckets a load holds before writing (a few tens of MB at most).
+PENDING_DAYS = 100_000
+
+
+class PendingTotals:
+    """Period-total increments of a long write (`Ledger.load`), added up before writing.
+
+    A load's batches touch the same months and years again and again; summed here they
+    are written once per bucket when the load ends (or when this many day buckets are
+    held, so memory stays bounded whatever the file size). Nothing reads the period
+    totals inside the load's transaction before then.
+    """
+
+    def __init__(self, ledger_id: int, limit: int | None = None) -> None:
+        self.ledger_id = ledger_id
+        self.days: DaySums = {}
+        self._limit = PENDING_DAYS if limit is None else limit
+
+    def merge(self, connection: Connection, days: DaySums) -> None:
+        """Add a batch's day sums; write everything held once past the limit."""
+        held = self.days
+        if not held:
+            self.days = days
+        else:
+            for key, (total, count) in days.items():
+                slot = held.get(key)
+                if slot is None:
+                    held[key] = [total, count]
+                else:
+                    slot[0] += total
+                    slot[1] += count
+        if len(self.days) >= self._limit:
+            self.flush(connection)
+
+    def flush(self, connection: Connection) -> None:
+        """Write the held increments (see `write_deltas`) and forget them."""
+        deltas = day_deltas(self.days)
+        self.days = {}
+        write_deltas(connection, self.ledger_id, deltas)
+
+
+def write_deltas(connection: Connection, ledger_id: int, deltas: Sequence[Delta]) -> None:
+    """Add many increments at once: on PostgreSQL, new buckets by COPY.
+
+    An upsert row costs PostgreSQL several times a COPY row, and most buckets of an
+    import are new. So the ledger's existing buckets in the increments' time range are
+    read first; those are updated, the others copied in. The COPY runs under a
+    savepoint: if a concurrent writer created one of the buckets since the read (a
+    unique-key violation), it is undone and those increments go through the upsert.
+    SQLite (one writer at a time, and an upsert costs it no more than an insert) takes
+    the upsert.
+    """
+    if not deltas:
+        return
+    if connection.dialect.name != "postgresql":
+        add_deltas(connection, ledger_id, deltas)
+        return
+    existing: set[tuple[str, int, int, int]] = set()
+    for granularity in (YEAR, MONTH, DAY):
+        starts = [d[1] for d in deltas if d[0] == granularity]
+        if starts:
+            existing.update(fetch_all(connection, _EXISTING, {
+                "ledger": ledger_id, "granularity": granularity,
+                "low": min(starts), "high": max(starts)}))
+    old = [d for d in deltas if d[:4] in existing]
+    new = [(ledger_id, *d) for d in deltas if d[:4] not in existing]
+    if old:
+        columns = list(zip(*old, strict=True))
+        with driver_cursor(connection, _ADD_ARRAYS) as cursor:
+            cursor.execute(_ADD_ARRAYS, (*(list(column) for column in columns), ledger_id))
+    if new:
+        try:
+            with connection.begin_nested():
+                insert_tuples(connection, "period_totals", _COLUMNS, new)
+        except IntegrityError:
+            add_deltas(connection, ledger_id, [row[1:] for row in new])
+
+
+_COLUMNS = ("ledger_id", "granularity", "bucket_start", "account_id", "commodity_id",
+            "total", "lines")
+_EXISTING = ("SELECT granularity, bucket_start, account_id, commodity_id FROM period_totals "
+             "WHERE ledger_id = :ledger AND granularity = :granularity "
+             "AND bucket_start >= :low AND bucket_start <= :high")
+_ADD_ARRAYS = (
+    "UPDATE period_totals AS p SET total = p.total + d.total, lines = p.lines + d.lines "
+    "FROM unnest(%s::varchar[], %s::bigint[], %s::integer[], %s::integer[], %s::bigint[], "
+    "%s::bigint[]) AS d(granularity, bucket_start, account_id, commodity_id, total, lines) "
+    "WHERE p.ledger_id = %s AND p.granularity = d.granularity "
+    "AND p.bucket_start = d.bucket_start AND p.account_id = d.account_id "
+    "AND p.commodity_id = d.commodity_id")
 _ON_CONFLICT = (
     "ON CONFLICT (ledger_id, granularity, bucket_start, account_id, commodity_id) "
     "DO UPDATE SET total = period_totals.total + excluded.total, "

@@ -1,0 +1,105 @@
+"""A `load` writes what posting one entry at a time writes.
+
+The load path differs from a single post: the period-total increments of all its
+batches are added up in memory and written when the load ends (or when the pending
+buckets pass a limit), on PostgreSQL by COPY for new buckets and an UPDATE for the
+ledger's existing ones, falling back to the upsert when a bucket appeared meanwhile;
+and after its first thousands of entries it refreshes the planner's statistics. These
+tests load generated ledgers on top of entries already posted (so some buckets exist),
+in several batches, with tiny limits that force intermediate writes, and compare every
+stored row with one-by-one posting, and the totals with calendar sums of the domain's
+effects.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ledgercore.domain import ALL_ENTRIES, LedgerError, balances
+from ledgercore.domain.balances import ALL_TIME
+from ledgercore.store import Ledger, driver, ledger, totals
+from tests.integration.conftest import unique_name
+from tests.integration.ledgers import GeneratedLedger, ledgers
+from tests.integration.test_ledger import CHART, sale
+from tests.integration.test_speed_paths import _calendar_buckets, _stored
+
+modest = settings(settings.default, max_examples=max(10, settings.default.max_examples // 4))
+
+
+def _expected_totals(book: Ledger, generated: GeneratedLedger) -> list[tuple[Any, ...]]:
+    keyed = {a.id: a for a in book.chart()}
+    lines = [(i.account_id, i.commodity.code, e.entry_at,
+              keyed[i.account_id].effect(i.direction, i.amount))
+             for e in generated.entries for i in e.line_items]
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    return sorted((g, (start - epoch) // datetime.resolution, a, c, total, count)
+                  for (g, start, a, c), (total, count) in _calendar_buckets(lines).items())
+
+
+def _load_and_compare(url: str, generated: GeneratedLedger, posted_first: int,
+                      batch: int) -> None:
+    entries = generated.entries
+    with Ledger.open(url, ledger=unique_name()) as loaded, \
+            Ledger.open(url, ledger=unique_name()) as single:
+        for book in (loaded, single):
+            book.define_accounts(generated.accounts)
+        for entry in entries:
+            single.post([entry])
+        for entry in entries[:posted_first]:
+            loaded.post([entry])
+        rest = entries[posted_first:]
+        batches = [((), rest[start:start + batch]) for start in range(0, len(rest), batch)]
+        result = loaded.load(iter(batches))
+        assert (result.posted, result.unchanged) == (len(rest), 0)
+        assert _stored(url, loaded) == _stored(url, single)
+        assert _stored(url, loaded)["totals"] == _expected_totals(loaded, generated)
+        assert loaded.balances() == balances(loaded.chart(), entries, ALL_TIME, ALL_ENTRIES)
+        # Loading everything again changes nothing.
+        again = loaded.load(iter([((), entries)]))
+        assert (again.posted, again.unchanged) == (0, len(entries))
+        assert _stored(url, loaded) == _stored(url, single)
+
+
+@pytest.mark.parametrize("copy_min_rows", [1, 10**9], ids=["copy", "executemany"])
+@modest
+@given(generated=ledgers(max_entries=20), data=st.data())
+def test_load_stores_what_one_by_one_posting_stores(
+        database_url: str, copy_min_rows: int, generated: GeneratedLedger,
+        data: st.DataObject) -> None:
+    posted_first = data.draw(st.integers(0, len(generated.entries)))
+    batch = data.draw(st.integers(1, 6))
+    limit = data.draw(st.sampled_from((1, 3, 10**6)))  # 1: write after every batch
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(driver, "COPY_MIN_ROWS", copy_min_rows)
+        patch.setattr(totals, "PENDING_DAYS", limit)
+        patch.setattr(ledger, "_ANALYZE_AFTER", data.draw(st.integers(1, 5)))
+        _load_and_compare(database_url, generated, posted_first, batch)
+
+
+@settings(max_examples=8)
+@given(generated=ledgers(max_entries=12), data=st.data())
+def test_a_bucket_created_meanwhile_falls_back_to_the_upsert(
+        pg_url: str, generated: GeneratedLedger, data: st.DataObject) -> None:
+    # As if every bucket had been created by a concurrent writer after the load read
+    # the existing ones: the COPY meets them, is undone, and the upsert adds instead.
+    posted_first = data.draw(st.integers(0, len(generated.entries)))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(totals, "fetch_all", lambda *args: [])
+        patch.setattr(driver, "COPY_MIN_ROWS", 1)
+        _load_and_compare(pg_url, generated, posted_first, batch=4)
+
+
+def test_a_failing_load_writes_no_period_totals(database_url: str) -> None:
+    with Ledger.open(database_url, ledger=unique_name()) as book:
+        book.define_accounts(CHART)
+        with pytest.raises(LedgerError) as caught:
+            book.load(iter([((), [sale("a", 1), sale("b", 2)]),
+                            ((), [sale("c", 3, account="nowhere")])]))
+        assert caught.value.code == "unknown_account"
+        assert _stored(database_url, book)["totals"] == []
+        assert book.balances() == {}
