@@ -18,15 +18,12 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy.engine import Connection
-
 from ledgercore.domain.accounts import ChartOfAccounts
 from ledgercore.domain.balances import statement_order
 from ledgercore.domain.cash import Allocation, ItemKey, OpenItem
 from ledgercore.domain.entries import Counterparty, CounterpartyKind, JournalEntry
-from ledgercore.store.cash_sql import keys_param, members, rows
+from ledgercore.store.cash_sql import Db
 from ledgercore.store.catalog import Catalog
-from ledgercore.store.driver import execute_many, insert_tuples
 from ledgercore.store.instants import from_micros, to_micros
 
 # Rows read at first per group; a group is read again with WINDOW_GROWTH times as many
@@ -63,8 +60,8 @@ _PREFIXES = {
                                                                            "none_limit"),
 }
 _ALL_OPEN = _COLUMNS + _OPEN
-_SETTLE = ("UPDATE cash_open_items SET remaining = remaining + :change "
-           "WHERE entry_id = :entry AND account_id = :account AND commodity_id = :commodity")
+_SETTLE = ("UPDATE cash_open_items SET remaining = remaining + ? "
+           "WHERE entry_id = ? AND account_id = ? AND commodity_id = ?")
 
 # (clearing account, commodity, "any" | "none" | counterparty kind, counterparty id)
 Group = tuple[str, str, str, str | None]
@@ -89,13 +86,13 @@ class OpenItems:
     """The stored open items of some clearing accounts, as a write changes them.
 
     Args:
-        connection: the write's connection.
+        db: the write's driver connection.
         catalog: the ledger's catalog.
         keys: entry id -> row key, shared with the caller (filled with the keys read).
     """
 
-    def __init__(self, connection: Connection, catalog: Catalog, keys: dict[str, int]) -> None:
-        self.connection = connection
+    def __init__(self, db: Db, catalog: Catalog, keys: dict[str, int]) -> None:
+        self.db = db
         self.catalog = catalog
         self.chart: ChartOfAccounts = catalog.chart
         self.keys = keys
@@ -150,7 +147,7 @@ class OpenItems:
         For a write settling many entries on it: one read instead of one per payment.
         Call it before the first `candidates`.
         """
-        found = rows(self.connection, _ALL_OPEN, {
+        found = self.db.rows(_ALL_OPEN, {
             "account": self.catalog.account_key[account],
             "commodity": self.catalog.commodity_key[code]})
         self._whole.add((account, code))
@@ -189,7 +186,7 @@ class OpenItems:
             if group[2] not in (_ANY, _NONE):
                 params.update(kind=group[2], party=group[3])
         found: dict[Group, list[Any]] = {group: [] for group in groups}
-        for row in rows(self.connection, _PREFIXES[shape], params):
+        for row in self.db.rows(_PREFIXES[shape], params):
             # A row of the party's prefix has a counterparty; one of no party's has none.
             group = groups[1] if len(groups) == 2 and row[5] is None else groups[0]
             found[group].append(row)
@@ -227,10 +224,9 @@ class OpenItems:
         wanted = {self.keys[e] for e in entry_ids if e in self.keys} | {
             self.keys[k[0]] for k in keys if k[0] in self.keys}
         if wanted:
-            for row in rows(self.connection,
-                            _COLUMNS + "WHERE " + members(self.connection, "keys",
+            for row in self.db.rows(_COLUMNS + "WHERE " + self.db.members("keys",
                                                           "oi.entry_id"),
-                            {"keys": keys_param(self.connection, sorted(wanted))}):
+                                    {"keys": self.db.keys(sorted(wanted))}):
                 self._remember(row)
         return {key: item for key, item in self.items.items()
                 if key[0] in entry_ids or key in keys}
@@ -261,15 +257,13 @@ class OpenItems:
     def flush(self) -> None:
         """Write the changes: remaining amounts, new items, allocations."""
         catalog, keys = self.catalog, self.keys
-        changes = [{"change": self.stored[k] - item.settled, "entry": keys[k[0]],
-                    "account": catalog.account_key[k[1]],
-                    "commodity": catalog.commodity_key[k[2]]}
-                   for k, item in sorted(self.items.items())
-                   if k in self.stored and item.settled != self.stored[k]]
-        execute_many(self.connection, _SETTLE, changes)
-        insert_items(self.connection, catalog, keys,
+        changes = [(self.stored[k] - item.settled, keys[k[0]], catalog.account_key[k[1]],
+                     catalog.commodity_key[k[2]]) for k, item in sorted(self.items.items())
+                    if k in self.stored and item.settled != self.stored[k]]
+        self.db.many(_SETTLE, changes)
+        insert_items(self.db, catalog, keys,
                      [i for k, i in sorted(self.items.items()) if k not in self.stored])
-        insert_allocations(self.connection, catalog, keys, self._order)
+        insert_allocations(self.db, catalog, keys, self._order)
 
 
 _ITEM_COLUMNS = ("entry_id", "account_id", "commodity_id", "ledger_id", "entry_at",
@@ -278,10 +272,10 @@ _ALLOCATION_COLUMNS = ("settling_entry_id", "account_id", "commodity_id", "seq",
                        "item_entry_id", "amount", "settled_before", "recognised_at")
 
 
-def insert_items(connection: Connection, catalog: Catalog, keys: Mapping[str, int],
+def insert_items(db: Db, catalog: Catalog, keys: Mapping[str, int],
                  items: Sequence[OpenItem]) -> None:
     """Store open items as they stand (``remaining`` = total - settled)."""
-    insert_tuples(connection, "cash_open_items", _ITEM_COLUMNS, [
+    db.insert("cash_open_items", _ITEM_COLUMNS, [
         (keys[i.entry_id], catalog.account_key[i.clearing_account_id],
          catalog.commodity_key[i.commodity.code], catalog.ledger_id, to_micros(i.entry_at),
          None if i.counterparty is None else i.counterparty.kind.value,
@@ -289,7 +283,7 @@ def insert_items(connection: Connection, catalog: Catalog, keys: Mapping[str, in
         for i in items])
 
 
-def insert_allocations(connection: Connection, catalog: Catalog, keys: Mapping[str, int],
+def insert_allocations(db: Db, catalog: Catalog, keys: Mapping[str, int],
                        allocations: Sequence[Allocation]) -> None:
     """Store allocations; `seq` numbers each settling entry's per account and commodity."""
     seq: dict[tuple[str, str, str], int] = defaultdict(int)
@@ -301,4 +295,4 @@ def insert_allocations(connection: Connection, catalog: Catalog, keys: Mapping[s
                      keys[a.open_item_id], a.amount, a.settled_before,
                      to_micros(a.recognised_at)))
         seq[group] += 1
-    insert_tuples(connection, "cash_allocations", _ALLOCATION_COLUMNS, rows)
+    db.insert("cash_allocations", _ALLOCATION_COLUMNS, rows)

@@ -47,9 +47,8 @@ from ledgercore.domain.entries import (
 )
 from ledgercore.store import cash_sql
 from ledgercore.store.cash_items import OpenItems, insert_allocations, insert_items
-from ledgercore.store.cash_sql import VIEW, WITHDRAWN, Increment, keys_param, members, rows
+from ledgercore.store.cash_sql import VIEW, WITHDRAWN, Db, Increment
 from ledgercore.store.catalog import Catalog
-from ledgercore.store.driver import execute_many
 from ledgercore.store.instants import from_micros, to_micros
 from ledgercore.store.schema import (
     cash_allocations,
@@ -83,6 +82,7 @@ class _Context:
     def __init__(self, connection: Connection, catalog: Catalog,
                  clearing: frozenset[str]) -> None:
         self.connection = connection
+        self.db = Db(connection)
         self.catalog = catalog
         self.chart = catalog.chart
         self.clearing = clearing
@@ -94,13 +94,13 @@ class _Context:
         """Load entries by row key, and the entries they reverse."""
         missing = sorted(set(keys) - self.entries.keys())
         if missing:
-            for key, entry in _load(self.connection, self.catalog, missing):
+            for key, entry in _load(self.db, self.catalog, missing):
                 self.entries[key] = entry
                 self.keys[entry.id] = key
         wanted = {e.reversal_of_id for e in self.entries.values()
                   if e.reversal_of_id is not None} - self.keys.keys()
         if wanted:
-            found = _keys_of(self.connection, self.catalog.ledger_id, wanted)
+            found = _keys_of(self.db, self.catalog.ledger_id, wanted)
             self.keys.update(found)
             self.load(found.values())
 
@@ -131,17 +131,16 @@ _LOAD = ("SELECT je.id, je.external_id, je.entry_at, je.created_at, je.counterpa
          "ORDER BY je.id, li.position")
 
 
-def _load(connection: Connection, catalog: Catalog,
+def _load(db: Db, catalog: Catalog,
           keys: Sequence[int]) -> Iterator[tuple[int, JournalEntry]]:
     """Stored entries as far as the cash basis reads them, in one query.
 
     Lines, dates, counterparty and reversal link; not tags, type or description, which
     the projection never reads (`repository.load_entries` loads whole entries).
     """
-    found = rows(connection, _LOAD.format(keys=members(connection, "keys", "je.id")),
-                 {"keys": keys_param(connection, keys)})
+    found = db.rows(_LOAD.format(keys=db.members("keys", "je.id")), {"keys": db.keys(keys)})
     if any(r[7] not in catalog.account_id or r[8] not in catalog.commodity for r in found):
-        catalog.load(connection)  # defined by another process since we cached
+        catalog.load(db.connection)  # defined by another process since we cached
     for key, group in groupby(found, key=itemgetter(0)):
         lines = list(group)
         head = lines[0]
@@ -169,7 +168,7 @@ def on_posted(connection: Connection, catalog: Catalog, entries: Sequence[Journa
         return
     context = _Context(connection, catalog, clearing)
     if keys is None:
-        keys = _keys_of(connection, catalog.ledger_id, [e.id for e in fresh])
+        keys = _keys_of(context.db, catalog.ledger_id, [e.id for e in fresh])
     for entry in fresh:
         context.keys[entry.id] = keys[entry.id]
         context.entries[keys[entry.id]] = entry
@@ -193,7 +192,7 @@ def on_posted(connection: Connection, catalog: Catalog, entries: Sequence[Journa
         steps.append((entry, touched, decreases))
         for group in decreases:
             settling[group] += 1
-    book = OpenItems(connection, catalog, context.keys)
+    book = OpenItems(context.db, catalog, context.keys)
     for (account, code), count in sorted(settling.items()):
         if count >= BULK_READ:
             book.read_open(account, code)
@@ -227,13 +226,13 @@ def rebuild(connection: Connection, catalog: Catalog) -> None:
         if original is not None:
             journal.setdefault(original.id, original)
     outcome = settle(context.chart, journal.values())
-    insert_items(connection, catalog, context.keys, list(outcome.items.values()))
-    insert_allocations(connection, catalog, context.keys, outcome.allocations)
+    insert_items(context.db, catalog, context.keys, list(outcome.items.values()))
+    insert_allocations(context.db, catalog, context.keys, outcome.allocations)
     made: dict[int, list[Allocation]] = defaultdict(list)
     for allocation in outcome.allocations:
         made[context.keys[allocation.settling_entry_id]].append(allocation)
-    withdrawn = rows(connection, _STORED_WITHDRAWN.format(
-        keys=members(connection, "keys", "entry_id")), {"keys": keys_param(connection, keys)})
+    withdrawn = context.db.rows(_STORED_WITHDRAWN.format(keys=context.db.members(
+        "keys", "entry_id")), {"keys": context.db.keys(keys)})
     _project(context, keys, made, (), withdrawn, outcome.items)
 
 
@@ -244,14 +243,14 @@ _STORED_WITHDRAWN = (
     "-effect, entry_at, external_id FROM line_items WHERE {keys}")
 
 
-def _keys_of(connection: Connection, ledger_id: int, ids: Collection[str]) -> dict[str, int]:
+def _keys_of(db: Db, ledger_id: int, ids: Collection[str]) -> dict[str, int]:
     if len(ids) == 1:
         sql, params = (_KEYS.format(ids="external_id = :id"),
                        {"ledger": ledger_id, "id": next(iter(ids))})
     else:
-        sql = _KEYS.format(ids=members(connection, "ids", "external_id"))
-        params = {"ledger": ledger_id, "ids": keys_param(connection, sorted(ids))}
-    return dict(rows(connection, sql, params))
+        sql = _KEYS.format(ids=db.members("ids", "external_id"))
+        params = {"ledger": ledger_id, "ids": db.keys(sorted(ids))}
+    return dict(db.rows(sql, params))
 
 
 # Entries already projected on a clearing account, effective at or after an instant.
@@ -272,7 +271,7 @@ def _later(context: _Context, fresh: Sequence[JournalEntry]) -> dict[str, set[in
         assert entry.created_at is not None
         at = to_micros(entry.entry_at)
         mark = (at, to_micros(entry.created_at), entry.id)
-        found = {key for key, *order in rows(context.connection, _PROJECTED_SINCE, {
+        found = {key for key, *order in context.db.rows(_PROJECTED_SINCE, {
             "account": context.catalog.account_key[account], "at": at})
             if tuple(order) > mark}
         if found:
@@ -294,19 +293,17 @@ def _rewind(context: _Context, later: Mapping[str, set[int]]) -> None:
     The allocations those entries made on the account are undone (what they settled is
     open again) and deleted, and the open items they made on it are deleted.
     """
-    connection = context.connection
+    db = context.db
+    settler, item_entry = db.members("keys", "settling_entry_id"), db.members("keys", "entry_id")
     for account, keys in sorted(later.items()):
         params = {"account": context.catalog.account_key[account],
-                  "keys": keys_param(connection, sorted(keys))}
-        undone = rows(connection, _UNDONE.format(
-            keys=members(connection, "keys", "settling_entry_id")), params)
-        execute_many(connection, _REOPEN, [
-            (int(amount), item, params["account"], commodity)
-            for item, commodity, amount in sorted(undone) if item not in keys and amount])
-        cash_sql.execute(connection, _DROP_ALLOCATIONS.format(
-            keys=members(connection, "keys", "settling_entry_id")), params)
-        cash_sql.execute(connection, _DROP_ITEMS.format(
-            keys=members(connection, "keys", "entry_id")), params)
+                  "keys": db.keys(sorted(keys))}
+        undone = db.rows(_UNDONE.format(keys=settler), params)
+        db.many(_REOPEN, [(int(amount), item, params["account"], commodity)
+                          for item, commodity, amount in sorted(undone)
+                          if item not in keys and amount])
+        db.execute(_DROP_ALLOCATIONS.format(keys=settler), params)
+        db.execute(_DROP_ITEMS.format(keys=item_entry), params)
 
 
 def _withdrawn(context: _Context, fresh: Sequence[JournalEntry]) -> list[tuple[Any, ...]]:
@@ -381,12 +378,11 @@ def _allocations(context: _Context, settlers: Collection[int]) -> dict[int, list
     """Stored allocations by settling entry key, in the order `settle_entry` made them."""
     if not settlers:
         return {}
-    connection, catalog = context.connection, context.catalog
+    db, catalog = context.db, context.catalog
     found: dict[int, list[tuple[tuple[str, str, int], Allocation]]] = defaultdict(list)
     for (settler_key, account_key, commodity_key, seq, item_key, amount, before, at,
-         item_id, settler_id) in rows(connection, _ALLOCATIONS.format(
-            keys=members(connection, "keys", "ca.settling_entry_id")),
-            {"keys": keys_param(connection, sorted(settlers))}):
+         item_id, settler_id) in db.rows(_ALLOCATIONS.format(
+            keys=db.members("keys", "ca.settling_entry_id")), {"keys": db.keys(sorted(settlers))}):
         account = catalog.account_id[account_key]
         code = catalog.commodity[commodity_key].code
         context.keys[item_id] = item_key
@@ -415,14 +411,14 @@ def _project(context: _Context, keys: Collection[int],
         withdrawn: withdrawn lines (`cash_sql.LINE_COLUMNS` tuples) to write with them.
         bases: open items whose basis is at hand (others are recomputed from their entry).
     """
-    connection, catalog, chart = context.connection, context.catalog, context.chart
+    db, catalog, chart = context.db, context.catalog, context.chart
     old: list[Increment] = []
     if stored:
-        params = {"keys": keys_param(connection, sorted(stored))}
-        entry_key = members(connection, "keys", "entry_id")
+        params = {"keys": db.keys(sorted(stored))}
+        entry_key = db.members("keys", "entry_id")
         old = [(account, commodity, at, -effect, -VIEW) for account, commodity, at, effect
-               in rows(connection, _OLD_VIEW.format(keys=entry_key), params)]
-        cash_sql.execute(connection, _DROP_VIEW.format(keys=entry_key), params)
+               in db.rows(_OLD_VIEW.format(keys=entry_key), params)]
+        db.execute(_DROP_VIEW.format(keys=entry_key), params)
     allocations: dict[int, Sequence[Allocation]] = {**known, **_allocations(context, stored)}
     needed = {a.item_key for made in allocations.values() for a in made}
     item_entries = {context.keys[k[0]] for k in needed if k not in bases}
@@ -442,8 +438,8 @@ def _project(context: _Context, keys: Collection[int],
                           line.direction.value,
                           chart.get(line.account_id).effect(line.direction, line.amount),
                           at, line.id))
-    cash_sql.insert_lines(connection, lines)
-    cash_sql.add_totals(connection, ledger_id, [*old, *cash_sql.increments(lines)])
+    cash_sql.insert_lines(db, lines)
+    cash_sql.add_totals(db, ledger_id, [*old, *cash_sql.increments(lines)])
 
 
 def _basis(context: _Context, keys: Iterable[int]) -> dict[ItemKey, OpenItem]:

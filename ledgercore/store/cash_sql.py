@@ -20,8 +20,9 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
-from ledgercore.store.driver import driver_cursor, execute_many, insert_tuples
+from ledgercore.store.driver import COPY_MIN_ROWS, insert_tuples
 from ledgercore.store.instants import MICROS_PER_DAY, bucket_starts
 from ledgercore.store.schema import DAY, MONTH, YEAR
 
@@ -37,42 +38,100 @@ LINE_COLUMNS = ("entry_id", "sign", "position", "ledger_id", "account_id", "comm
 Increment = tuple[int, int, int, int, int]
 
 
-def members(connection: Connection, name: str, column: str) -> str:
-    """SQL testing `column` against the key list bound as `name` (see `keys_param`)."""
-    if connection.dialect.name == "postgresql":
-        return f"{column} = ANY(:{name})"
-    return f"{column} IN (SELECT value FROM json_each(:{name}))"
+class Db:
+    """The posting transaction's driver connection, as the projection's statements use it.
 
+    Taken once per write: statements go to the driver connection directly (no cursor
+    set-up per statement), with ``:name`` (mappings) or ``?`` (tuples) parameters in the
+    text, translated for psycopg. Driver errors surface as SQLAlchemy's, as `driver` does.
+    """
 
-def keys_param(connection: Connection, keys: Iterable[Any]) -> Any:
-    """A list of keys as one bound value for `members`."""
-    values = list(keys)
-    return values if connection.dialect.name == "postgresql" else json.dumps(values)
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.postgres = connection.dialect.name == "postgresql"
+        self.raw: Any = connection.connection.dbapi_connection
+        self._error = connection.dialect.loaded_dbapi.Error
+
+    def members(self, name: str, column: str) -> str:
+        """SQL testing `column` against the key list bound as `name` (see `keys`)."""
+        if self.postgres:
+            return f"{column} = ANY(:{name})"
+        return f"{column} IN (SELECT value FROM json_each(:{name}))"
+
+    def keys(self, values: Iterable[Any]) -> Any:
+        """A list of keys as one bound value for `members`."""
+        values = list(values)
+        return values if self.postgres else json.dumps(values)
+
+    def rows(self, sql: str, parameters: Mapping[str, Any]) -> list[Any]:
+        """The rows of a ``:name``-style query, as driver tuples."""
+        try:
+            if self.postgres:
+                with self.raw.cursor() as cursor:
+                    cursor.execute(_named(sql), parameters)
+                    return list(cursor.fetchall())
+            return list(self.raw.execute(sql, parameters).fetchall())
+        except self._error as exc:
+            raise self._translated(sql, exc) from exc
+
+    def execute(self, sql: str, parameters: Mapping[str, Any]) -> None:
+        """Run one ``:name``-style statement."""
+        try:
+            if self.postgres:
+                with self.raw.cursor() as cursor:
+                    cursor.execute(_named(sql), parameters)
+            else:
+                self.raw.execute(sql, parameters)
+        except self._error as exc:
+            raise self._translated(sql, exc) from exc
+
+    def many(self, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Run a ``?``-style statement once per row (nothing for no rows)."""
+        if not rows:
+            return
+        try:
+            if self.postgres:
+                with self.raw.cursor() as cursor:
+                    cursor.executemany(_positional(sql), rows)
+            elif len(rows) == 1:
+                self.raw.execute(sql, rows[0])
+            else:
+                self.raw.executemany(sql, rows)
+        except self._error as exc:
+            raise self._translated(sql, exc) from exc
+
+    def insert(self, table: str, columns: tuple[str, ...],
+               rows: Sequence[tuple[Any, ...]]) -> None:
+        """Insert positional rows (COPY for a large batch on PostgreSQL)."""
+        if self.postgres and len(rows) >= COPY_MIN_ROWS:
+            insert_tuples(self.connection, table, columns, rows)
+        else:
+            self.many(_insert_sql(table, columns), rows)
+
+    def _translated(self, sql: str, exc: Exception) -> Exception:
+        return DBAPIError.instance(sql, None, exc, self._error,
+                                   dialect=self.connection.dialect)
 
 
 @lru_cache(maxsize=128)
-def _in_style(dialect: str, sql: str) -> str:
-    return sql if dialect == "sqlite" else _NAMED.sub(r"%(\1)s", sql)
+def _named(sql: str) -> str:
+    return _NAMED.sub(r"%(\1)s", sql)
 
 
-def rows(connection: Connection, sql: str, parameters: Mapping[str, Any]) -> list[Any]:
-    """The rows of a ``:name``-style query, as driver tuples."""
-    text = _in_style(connection.dialect.name, sql)
-    with driver_cursor(connection, text) as cursor:
-        cursor.execute(text, parameters)
-        return list(cursor.fetchall())
+@lru_cache(maxsize=128)
+def _positional(sql: str) -> str:
+    return sql.replace("?", "%s")
 
 
-def execute(connection: Connection, sql: str, parameters: Mapping[str, Any]) -> None:
-    """Run one ``:name``-style statement."""
-    text = _in_style(connection.dialect.name, sql)
-    with driver_cursor(connection, text) as cursor:
-        cursor.execute(text, parameters)
+@lru_cache(maxsize=64)
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    return (f"INSERT INTO {table} ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' for _ in columns)})")
 
 
-def insert_lines(connection: Connection, lines: Sequence[tuple[Any, ...]]) -> None:
+def insert_lines(db: Db, lines: Sequence[tuple[Any, ...]]) -> None:
     """Insert cash lines (tuples in `LINE_COLUMNS` order)."""
-    insert_tuples(connection, "cash_lines", LINE_COLUMNS, lines)
+    db.insert("cash_lines", LINE_COLUMNS, lines)
 
 
 def increments(lines: Iterable[tuple[Any, ...]]) -> Iterator[Increment]:
@@ -85,7 +144,7 @@ def increments(lines: Iterable[tuple[Any, ...]]) -> Iterator[Increment]:
 _starts = lru_cache(maxsize=4096)(bucket_starts)
 
 
-def add_totals(connection: Connection, ledger_id: int,
+def add_totals(db: Db, ledger_id: int,
                changes: Iterable[Increment]) -> None:
     """Add increments to the cash period totals: by day first, then months and years."""
     days: dict[tuple[int, int, int], list[int]] = {}
@@ -109,13 +168,13 @@ def add_totals(connection: Connection, ledger_id: int,
                     if total or count)
     if not deltas:
         return
-    if connection.dialect.name == "postgresql" and len(deltas) > 1:
+    if db.postgres and len(deltas) > 1:
+        # One statement for the batch: the rows arrive as arrays and are unnested.
         columns = list(zip(*deltas, strict=True))
-        with driver_cursor(connection, _UPSERT_ARRAYS) as cursor:
-            cursor.execute(_UPSERT_ARRAYS, ([ledger_id] * len(deltas),
-                                            *(list(column) for column in columns)))
+        db.many(_UPSERT_ARRAYS, [([ledger_id] * len(deltas),
+                                  *(list(column) for column in columns))])
         return
-    execute_many(connection, _UPSERT, [(ledger_id, *delta) for delta in deltas])
+    db.many(_UPSERT, [(ledger_id, *delta) for delta in deltas])
 
 
 _ON_CONFLICT = (
@@ -127,6 +186,6 @@ _UPSERT = (
     "commodity_id, total, lines) VALUES (?, ?, ?, ?, ?, ?, ?) " + _ON_CONFLICT)
 _UPSERT_ARRAYS = (
     "INSERT INTO cash_period_totals (ledger_id, granularity, bucket_start, account_id, "
-    "commodity_id, total, lines) SELECT * FROM unnest(%s::integer[], %s::varchar[], "
-    "%s::bigint[], %s::integer[], %s::integer[], %s::bigint[], %s::bigint[]) "
+    "commodity_id, total, lines) SELECT * FROM unnest(?::integer[], ?::varchar[], "
+    "?::bigint[], ?::integer[], ?::integer[], ?::bigint[], ?::bigint[]) "
     + _ON_CONFLICT)
