@@ -102,6 +102,18 @@ def insert_tuples(connection: Connection, table: str, columns: Sequence[str],
     execute_many(connection, _insert_sql(table, tuple(columns)), rows)
 
 
+def insert_one(connection: Connection, table: str, columns: Sequence[str],
+               row: tuple[Any, ...]) -> int:
+    """Insert one row whose first column, the integer key ``id``, is None; its new key.
+
+    SQLite only: a NULL ``INTEGER PRIMARY KEY`` takes the next row number.
+    """
+    sql = _insert_sql(table, tuple(columns))
+    with driver_cursor(connection, sql) as cursor:
+        cursor.execute(sql, row)
+        return int(cursor.lastrowid)
+
+
 @lru_cache(maxsize=64)
 def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
     return (f"INSERT INTO {table} ({', '.join(columns)}) "

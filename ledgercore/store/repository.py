@@ -99,8 +99,8 @@ def instants_of(entry: JournalEntry) -> tuple[int, int]:
     return ((entry.entry_at - _EPOCH) // _MICROSECOND, (created_at - _EPOCH) // _MICROSECOND)
 
 
-def entry_tuple(key: int, ledger_id: int, entry: JournalEntry, entry_at: int, created_at: int,
-                entry_digest: str, reversal_id: str | None) -> tuple[Any, ...]:
+def entry_tuple(key: int | None, ledger_id: int, entry: JournalEntry, entry_at: int,
+                created_at: int, entry_digest: str, reversal_id: str | None) -> tuple[Any, ...]:
     """The `journal_entries` row of `entry` in `ENTRY_COLUMNS` order."""
     party = entry.counterparty
     return (key, ledger_id, entry.id, entry.entry_type, entry_at, created_at,

@@ -14,6 +14,7 @@ zero still appears in a report, as it does in the domain's computation.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import and_, delete, func, literal, select, union_all
@@ -66,24 +67,32 @@ def day_deltas(days: DaySums) -> list[Delta]:
     out: list[Delta] = [(DAY, day, account, commodity, total, count)
                         for (day, account, commodity), (total, count) in days.items()]
     # Months are sums of days, years of months (fewer keys than days).
-    months = _coarser(days, lambda day: bucket_starts(day)[1])
+    months = _coarser(days, _month_of)
     out.extend((MONTH, *key, total, count) for key, (total, count) in months.items())
-    years = _coarser(months, lambda month: bucket_starts(month)[0])
+    years = _coarser(months, _year_of)
     out.extend((YEAR, *key, total, count) for key, (total, count) in years.items())
     # Sorted so concurrent writers take row locks in the same order (no deadlocks).
     out.sort()
     return out
 
 
+# Calendar arithmetic on datetimes costs more than the rest of a one-entry post's
+# totals; the days and months a process sees are few, so their starts are remembered.
+@lru_cache(maxsize=8192)
+def _month_of(day: int) -> int:
+    return bucket_starts(day)[1]
+
+
+@lru_cache(maxsize=1024)
+def _year_of(month: int) -> int:
+    return bucket_starts(month)[0]
+
+
 def _coarser(sums: DaySums, start_of: Callable[[int], int]) -> DaySums:
     """`sums` by (bucket start, account, commodity) added up into coarser buckets."""
-    starts: dict[int, int] = {}
     out: DaySums = {}
     for (start, account, commodity), (total, count) in sums.items():
-        coarse = starts.get(start)
-        if coarse is None:
-            coarse = starts[start] = start_of(start)
-        key = (coarse, account, commodity)
+        key = (start_of(start), account, commodity)
         slot = out.get(key)
         if slot is None:
             out[key] = [total, count]
