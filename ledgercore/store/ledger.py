@@ -40,15 +40,7 @@ from ledgercore.domain.entries import JournalEntry
 from ledgercore.domain.errors import AlreadyReversed, Conflict, InvalidDate, LedgerError
 from ledgercore.domain.money import Commodity
 from ledgercore.domain.periods import Bound, EndSemantics, Period
-from ledgercore.store import (
-    cash_basis,
-    cash_projection,
-    driver,
-    journal,
-    migrate,
-    reports,
-    totals,
-)
+from ledgercore.store import cash_basis, cash_projection, driver, journal, migrate, reports, totals
 from ledgercore.store.catalog import Catalog
 from ledgercore.store.errors import SchemaOutOfDate, UnknownLedger
 from ledgercore.store.instants import from_micros, to_micros
@@ -209,6 +201,8 @@ class Ledger:
         Raises:
             LedgerError: as `define_accounts` and `post`; the error's `batch` detail is
                 the index of the failing batch, its `path` is within that batch.
+            IntegrityError / OperationalError: a race lost to a concurrent writer; not
+                retried here (the stream is consumed), so call again with the stream.
         """
         def work(connection: Connection) -> LoadResult:
             accounts = posted = unchanged = 0

@@ -176,6 +176,8 @@ _STORED_ONE = ("SELECT external_id, id, digest, reversal_id FROM journal_entries
 
 
 def _stored(connection: Connection, ledger_id: int, ids: set[str]) -> dict[str, _Stored]:
+    if not ids:
+        return {}
     if len(ids) == 1:  # the hot path: one entry posted per call
         found = fetch_all(connection, _STORED_ONE, {"ledger": ledger_id, "id": next(iter(ids))})
     else:

@@ -226,7 +226,7 @@ def rebuild(connection: Connection, ledger_id: int) -> None:
     per_line = connection.execute(
         select(line_items.c.account_id, line_items.c.commodity_id, line_items.c.entry_at,
                line_items.c.effect).where(line_items.c.ledger_id == ledger_id))
-    add_deltas(connection, ledger_id, bucket_deltas(
+    write_deltas(connection, ledger_id, bucket_deltas(
         (a, c, at, e) for a, c, at, e in per_line))
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy.exc import IntegrityError
 
 from ledgercore.domain import ALL_ENTRIES, LedgerError, balances
 from ledgercore.domain.balances import ALL_TIME
@@ -103,3 +104,26 @@ def test_a_failing_load_writes_no_period_totals(database_url: str) -> None:
         assert caught.value.code == "unknown_account"
         assert _stored(database_url, book)["totals"] == []
         assert book.balances() == {}
+
+
+class _LostRace(Exception):
+    sqlstate = "23505"  # what a concurrent writer's unique key makes PostgreSQL say
+
+
+def test_a_lost_race_is_raised_not_retried_on_a_consumed_stream(sqlite_url: str) -> None:
+    # A retry would run the load again on the batches the first attempt consumed, and
+    # commit nothing as if it had succeeded.
+    attempts: list[int] = []
+
+    def racing(*args: Any, **kwargs: Any) -> Any:
+        attempts.append(1)
+        raise IntegrityError("INSERT INTO journal_entries", {}, _LostRace())
+
+    with Ledger.open(sqlite_url, ledger=unique_name()) as book:
+        book.define_accounts(CHART)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(ledger, "post", racing)
+            with pytest.raises(IntegrityError):
+                book.load(iter([((), [sale("a", 1)])]))
+        assert attempts == [1]
+        assert book.load(iter([((), [sale("a", 1)])])).posted == 1
