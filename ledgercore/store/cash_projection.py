@@ -18,6 +18,7 @@ before it). The cost is that of the entries after the back-dated one, not of the
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from itertools import groupby
@@ -63,6 +64,8 @@ __all__ = ["VIEW", "WITHDRAWN", "on_posted", "rebuild"]
 # A write settling at least this many entries on one clearing account and commodity reads
 # all of its open items at once rather than a FIFO prefix per entry.
 BULK_READ = 32
+# A write projecting at least this many entries runs with the cyclic garbage collector off.
+GC_PAUSE = 256
 
 _last_chart: tuple[ChartOfAccounts, frozenset[str]] | None = None
 
@@ -89,6 +92,7 @@ class _Context:
         self.entries: dict[int, JournalEntry] = {}
         self.keys: dict[str, int] = {}
         self.shapes: dict[str, Shape] = {}  # by entry id
+        self._absent: set[str] = set()  # reversed entry ids not in the ledger
 
     def load(self, keys: Iterable[int]) -> None:
         """Load entries by row key, and the entries they reverse."""
@@ -98,9 +102,10 @@ class _Context:
                 self.entries[key] = entry
                 self.keys[entry.id] = key
         wanted = {e.reversal_of_id for e in self.entries.values()
-                  if e.reversal_of_id is not None} - self.keys.keys()
-        if wanted:
+                  if e.reversal_of_id is not None} - self.keys.keys() - self._absent
+        if wanted:  # originals not posted (yet) are looked for once
             found = _keys_of(self.db, self.catalog.ledger_id, wanted)
+            self._absent.update(wanted - found.keys())
             self.keys.update(found)
             self.load(found.values())
 
@@ -166,7 +171,22 @@ def on_posted(connection: Connection, catalog: Catalog, entries: Sequence[Journa
     fresh = sorted((e for e in entries if e.account_ids & clearing), key=statement_order)
     if not fresh:
         return
-    context = _Context(connection, catalog, clearing)
+    # A big write allocates many objects that live until it ends: the cyclic collector
+    # would scan them again and again (half the projection's time in an import).
+    paused = len(fresh) >= GC_PAUSE and gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        _project_fresh(_Context(connection, catalog, clearing), fresh, keys)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _project_fresh(context: _Context, fresh: Sequence[JournalEntry],
+                   keys: Mapping[str, int] | None) -> None:
+    """`on_posted` for the fresh entries touching a clearing account, in ledger order."""
+    catalog = context.catalog
     if keys is None:
         keys = _keys_of(context.db, catalog.ledger_id, [e.id for e in fresh])
     for entry in fresh:
@@ -349,6 +369,15 @@ def _apply(context: _Context, book: OpenItems, entry: JournalEntry, accounts: fr
     if not accounts:
         return
     original = context.original(entry)
+    if decreases or original is not None:  # otherwise it settles nothing
+        _settle(context, book, entry, accounts, decreases, fresh, original)
+    book.open(i for i in context.shape(entry).items if i.clearing_account_id in accounts)
+
+
+def _settle(context: _Context, book: OpenItems, entry: JournalEntry, accounts: frozenset[str],
+            decreases: Mapping[tuple[str, str], int], fresh: Collection[str],
+            original: JournalEntry | None) -> None:
+    """The settling half of `_apply` (same arguments; `original` as the context says)."""
     state = book.candidates(entry, decreases)
     previous: list[Allocation] = []
     if original is not None:
@@ -360,10 +389,9 @@ def _apply(context: _Context, book: OpenItems, entry: JournalEntry, accounts: fr
             previous.extend(_allocations(context, [okey]).get(okey, []))
         previous = [a for a in previous if a.clearing_account_id in accounts]
         state.update(book.of_entries({original.id}, {a.item_key for a in previous}))
-    made = settle_entry(context.chart, entry, state, clearing=context.clearing,
-                        original=original, original_allocations=previous, accounts=accounts)
-    book.settle(made)
-    book.open(i for i in context.shape(entry).items if i.clearing_account_id in accounts)
+    book.settle(settle_entry(context.chart, entry, state, clearing=context.clearing,
+                             original=original, original_allocations=previous,
+                             accounts=accounts))
 
 
 _ALLOCATIONS = (
@@ -439,7 +467,7 @@ def _project(context: _Context, keys: Collection[int],
                           chart.get(line.account_id).effect(line.direction, line.amount),
                           at, line.id))
     cash_sql.insert_lines(db, lines)
-    cash_sql.add_totals(db, ledger_id, [*old, *cash_sql.increments(lines)])
+    cash_sql.add_totals(db, ledger_id, lines, old)
 
 
 def _basis(context: _Context, keys: Iterable[int]) -> dict[ItemKey, OpenItem]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -134,32 +134,42 @@ def insert_lines(db: Db, lines: Sequence[tuple[Any, ...]]) -> None:
     db.insert("cash_lines", LINE_COLUMNS, lines)
 
 
-def increments(lines: Iterable[tuple[Any, ...]]) -> Iterator[Increment]:
-    """What inserted cash lines (`LINE_COLUMNS` tuples) add to the totals."""
-    for line in lines:
-        yield line[4], line[5], line[9], line[8], line[1]
-
-
 # The bucket starts of a day: a pure function, kept for the days recently written.
 _starts = lru_cache(maxsize=4096)(bucket_starts)
 
 
-def add_totals(db: Db, ledger_id: int,
-               changes: Iterable[Increment]) -> None:
-    """Add increments to the cash period totals: by day first, then months and years."""
+def add_totals(db: Db, ledger_id: int, lines: Iterable[tuple[Any, ...]],
+               removed: Iterable[Increment] = ()) -> None:
+    """Add cash lines to the cash period totals: by day first, then months and years.
+
+    Args:
+        db: the write's connection.
+        ledger_id: the ledger.
+        lines: cash lines inserted (`LINE_COLUMNS` tuples; each counts as its sign).
+        removed: what deleted lines take away (effects negated, count -1 each).
+    """
     days: dict[tuple[int, int, int], list[int]] = {}
-    for account, commodity, at, effect, count in changes:
-        key = (at - at % MICROS_PER_DAY, account, commodity)
+    day_length = MICROS_PER_DAY
+    for line in lines:  # the hot loop of a bulk write: columns by position
+        at = line[9]
+        key = (at - at % day_length, line[4], line[5])
         slot = days.get(key)
         if slot is None:
-            days[key] = [effect, count]
+            days[key] = [line[8], line[1]]
         else:
-            slot[0] += effect
-            slot[1] += count
+            slot[0] += line[8]
+            slot[1] += line[1]
+    for account, commodity, at, effect, count in removed:
+        key = (at - at % day_length, account, commodity)
+        slot = days.setdefault(key, [0, 0])
+        slot[0] += effect
+        slot[1] += count
     buckets: dict[tuple[str, int, int, int], list[int]] = defaultdict(lambda: [0, 0])
     for (day, account, commodity), (total, count) in days.items():
-        starts = _starts(day)
-        for granularity, start in ((YEAR, starts[0]), (MONTH, starts[1]), (DAY, day)):
+        if not (total or count):
+            continue
+        year, month, _ = _starts(day)
+        for granularity, start in ((YEAR, year), (MONTH, month), (DAY, day)):
             slot = buckets[(granularity, start, account, commodity)]
             slot[0] += total
             slot[1] += count
@@ -169,10 +179,10 @@ def add_totals(db: Db, ledger_id: int,
     if not deltas:
         return
     if db.postgres and len(deltas) > 1:
-        # One statement for the batch: the rows arrive as arrays and are unnested.
-        columns = list(zip(*deltas, strict=True))
-        db.many(_UPSERT_ARRAYS, [([ledger_id] * len(deltas),
-                                  *(list(column) for column in columns))])
+        # One statement for the batch: each column one comma-separated text value, split
+        # and cast by the server (psycopg's per-element array dumping costs far more).
+        columns = [",".join(map(str, column)) for column in zip(*deltas, strict=True)]
+        db.many(_UPSERT_ARRAYS, [(ledger_id, *columns)])
         return
     db.many(_UPSERT, [(ledger_id, *delta) for delta in deltas])
 
@@ -186,6 +196,8 @@ _UPSERT = (
     "commodity_id, total, lines) VALUES (?, ?, ?, ?, ?, ?, ?) " + _ON_CONFLICT)
 _UPSERT_ARRAYS = (
     "INSERT INTO cash_period_totals (ledger_id, granularity, bucket_start, account_id, "
-    "commodity_id, total, lines) SELECT * FROM unnest(?::integer[], ?::varchar[], "
-    "?::bigint[], ?::integer[], ?::integer[], ?::bigint[], ?::bigint[]) "
+    "commodity_id, total, lines) SELECT ?::integer, * FROM unnest("
+    "string_to_array(?, ',')::varchar[], string_to_array(?, ',')::bigint[], "
+    "string_to_array(?, ',')::integer[], string_to_array(?, ',')::integer[], "
+    "string_to_array(?, ',')::bigint[], string_to_array(?, ',')::bigint[]) "
     + _ON_CONFLICT)

@@ -2,16 +2,18 @@
 
 Random ledgers of invoices, bills, partial and over-payments, credit notes, write-offs,
 reversals and back-dated postings (`tests.property.cash_strategies`) are posted in their
-arrival order, split into random batches, so the store settles some entries incrementally
-and replays clearing accounts for others. Cash-basis balances (with and without filters),
-statements and pages of entries must equal the domain's functions on `cash_view` of the
-stored journal, and the projection after posting must equal the projection rebuilt from
-the journal.
+arrival order, split into random batches, or one entry at a time in a shuffled order, so
+the store settles some entries incrementally and rewinds clearing accounts for others
+(a back-dated entry), reading open items a prefix at a time or all at once. Cash-basis
+balances (with and without filters), statements and pages of entries must equal the
+domain's functions on `cash_view` of the stored journal, and the projection after posting
+must equal the projection rebuilt from the journal.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import random
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from unittest.mock import patch
@@ -37,7 +39,7 @@ from ledgercore.domain import (
 )
 from ledgercore.domain.balances import balances, statement, statement_order
 from ledgercore.domain.cash import cash_view
-from ledgercore.store import Ledger, cash_items, migrate
+from ledgercore.store import Ledger, cash_items, cash_projection, migrate
 from ledgercore.store.schema import (
     cash_allocations,
     cash_lines,
@@ -136,16 +138,20 @@ def _projection(book: Ledger) -> dict[str, list[tuple[Any, ...]]]:
 
 @settings(max_examples=12)
 @given(entries=tagged_ledgers(), cuts=st.lists(st.integers(0, 30), max_size=4),
-       window=st.sampled_from((1, 2, cash_items.WINDOW)), data=st.data())
+       window=st.sampled_from((1, 2, cash_items.WINDOW)),
+       bulk=st.sampled_from((1, 3, cash_projection.BULK_READ)), data=st.data())
 def test_cash_reports_equal_the_pure_cash_view(database_url: str,
                                                entries: tuple[JournalEntry, ...],
-                                               cuts: list[int], window: int,
+                                               cuts: list[int], window: int, bulk: int,
                                                data: st.DataObject) -> None:
     with Ledger.open(database_url, ledger=unique_name("cash")) as book:
         book.define_accounts(CHART)
-        # A payment reads open items `window` at a time: small windows make it read again.
+        # A payment reads open items `window` at a time: small windows make it read again;
+        # a write settling `bulk` entries on an account reads all its open items at once.
         with patch.object(cash_items, "WINDOW", window), \
-                patch.object(cash_items, "WINDOW_GROWTH", 2):
+                patch.object(cash_items, "WINDOW_GROWTH", 2), \
+                patch.object(cash_projection, "BULK_READ", bulk), \
+                patch.object(cash_projection, "GC_PAUSE", 2):
             for batch in _batches(entries, cuts):
                 book.post(batch)
         journal = _stored_journal(book)
@@ -170,6 +176,33 @@ def test_cash_reports_equal_the_pure_cash_view(database_url: str,
         book.rebuild_cash_projection()
         assert _projection(book) == projected
         assert book.balances(basis=ReportingBasis.CASH) == balances(CHART, view)
+
+
+@settings(max_examples=10)
+@given(ledger=cash_ledgers(max_entries=14), rng=st.randoms(use_true_random=False),
+       bulk=st.sampled_from((1, cash_projection.BULK_READ)))
+def test_single_posts_in_any_order_rewind_to_the_pure_cash_view(
+        database_url: str, ledger: CashLedger, rng: random.Random, bulk: int) -> None:
+    """Posted one by one in any order (a reversal even before its original): each
+    back-dated entry rewinds its clearing accounts to just before it and settles what
+    follows again."""
+    entries = list(ledger.entries)
+    rng.shuffle(entries)
+    with Ledger.open(database_url, ledger=unique_name("rewind")) as book:
+        book.define_accounts(CHART)
+        with patch.object(cash_projection, "BULK_READ", bulk):
+            for entry in entries:
+                book.post([entry])
+        view = cash_view(CHART, _stored_journal(book))
+        assert book.balances(basis=ReportingBasis.CASH) == balances(CHART, view)
+        for account in ("ar", "ap", "product", "service", "cogs", "bad_debt"):
+            assert book.statement(account, basis=ReportingBasis.CASH) == \
+                statement(CHART, view, account)
+        assert _all_cash_entries(book, Period.of(None, None), EntryFilter(), None, 50) == \
+            sorted(view, key=statement_order)
+        projected = _projection(book)
+        book.rebuild_cash_projection()
+        assert _projection(book) == projected
 
 
 def test_the_worked_example_and_a_back_dated_payment(database_url: str) -> None:
