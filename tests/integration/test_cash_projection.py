@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from unittest.mock import patch
@@ -21,6 +22,7 @@ from unittest.mock import patch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 
 from ledgercore.domain import (
     USD,
@@ -40,11 +42,13 @@ from ledgercore.domain import (
 from ledgercore.domain.balances import balances, statement, statement_order
 from ledgercore.domain.cash import cash_view
 from ledgercore.store import Ledger, cash_items, cash_projection, migrate
+from ledgercore.store.catalog import Catalog
 from ledgercore.store.schema import (
     cash_allocations,
     cash_lines,
     cash_open_items,
     cash_period_totals,
+    journal_entries,
 )
 from tests.integration.conftest import unique_name
 from tests.property.cash_strategies import CHART, START, CashLedger, cash_ledgers
@@ -200,6 +204,42 @@ def test_single_posts_in_any_order_rewind_to_the_pure_cash_view(
                 statement(CHART, view, account)
         assert _all_cash_entries(book, Period.of(None, None), EntryFilter(), None, 50) == \
             sorted(view, key=statement_order)
+        projected = _projection(book)
+        book.rebuild_cash_projection()
+        assert _projection(book) == projected
+
+
+@settings(max_examples=5)
+@given(ledger=cash_ledgers(max_entries=12), cuts=st.lists(st.integers(0, 12), max_size=3))
+def test_row_keys_given_by_the_caller_project_the_same(database_url: str, ledger: CashLedger,
+                                                       cuts: list[int]) -> None:
+    """`on_posted` told the entries' row keys (as `post` may pass them) reads none."""
+    given: list[int] = []
+
+    def with_keys(connection: Connection, catalog: Catalog,
+                  entries: Sequence[JournalEntry], keys: Any = None) -> None:
+        je = journal_entries.c
+        found = dict(connection.execute(select(je.external_id, je.id).where(
+            je.ledger_id == catalog.ledger_id,
+            je.external_id.in_([e.id for e in entries]))).tuples().all())
+        given.append(len(found))
+
+        def keys_of(db: Any, ledger_id: int, ids: Collection[str]) -> dict[str, int]:
+            assert not set(ids) & found.keys()  # only the originals of reversals are read
+            return real_keys_of(db, ledger_id, ids)
+
+        with patch.object(cash_projection, "_keys_of", keys_of):
+            real(connection, catalog, entries, keys=found)
+
+    real, real_keys_of = cash_projection.on_posted, cash_projection._keys_of
+    with Ledger.open(database_url, ledger=unique_name("keys")) as book, \
+            patch.object(cash_projection, "on_posted", with_keys):
+        book.define_accounts(CHART)
+        for batch in _batches(ledger.entries, cuts):
+            book.post(batch)
+        assert sum(given) == len(ledger.entries)
+        view = cash_view(CHART, _stored_journal(book))
+        assert book.balances(basis=ReportingBasis.CASH) == balances(CHART, view)
         projected = _projection(book)
         book.rebuild_cash_projection()
         assert _projection(book) == projected
