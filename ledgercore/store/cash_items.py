@@ -3,12 +3,14 @@
 A payment settles the first open items of its clearing account and commodity, of its
 counterparty or of none (docs/cash-basis.md, the incremental contract). `OpenItems` reads
 just that prefix from the partial indexes of ``cash_open_items`` (only items still open are
-in them), a few rows at a time and more only when the rows read do not cover the payment,
-and keeps what it read per (account, commodity, counterparty) group for the rest of the
-write: the stored rows do not change until `flush`, so a prefix read for one payment of a
-batch serves the next one. Settling and opening happen in memory, on top of the stored
+in them), a few rows at a time (its counterparty's and those of none in one statement)
+and more only when the rows read do not cover the payment, and keeps what it read per
+(account, commodity, counterparty) group for the rest of the write: the stored rows do
+not change until `flush`, so a prefix read for one payment of a batch serves the next one.
+A write settling many entries on one account (an import) reads all its open items at
+once instead (`read_open`). Settling and opening happen in memory, on top of the stored
 state; `flush` writes the new remaining amounts, the new items and the allocations with
-one driver call each (`ledgercore.store.driver`).
+one driver call each (`ledgercore.store.cash_sql`).
 """
 
 from __future__ import annotations

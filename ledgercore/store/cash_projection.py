@@ -48,6 +48,7 @@ from ledgercore.domain.entries import (
 )
 from ledgercore.store import cash_sql
 from ledgercore.store.cash_items import OpenItems, insert_allocations, insert_items
+from ledgercore.store.cash_rewind import later_entries, rewind
 from ledgercore.store.cash_sql import VIEW, WITHDRAWN, Db, Increment
 from ledgercore.store.catalog import Catalog
 from ledgercore.store.instants import from_micros, to_micros
@@ -194,10 +195,10 @@ def _project_fresh(context: _Context, fresh: Sequence[JournalEntry],
         context.entries[keys[entry.id]] = entry
     context.load(())  # the entries they reverse
     withdrawn = _withdrawn(context, fresh)
-    later = _later(context, fresh)
+    later = later_entries(context.db, catalog, context.clearing, fresh)
     again: set[int] = set().union(*later.values())
     if later:
-        _rewind(context, later)
+        rewind(context.db, catalog, later)
         context.load(again)
     fresh_ids = {e.id for e in fresh}
     work = sorted([*fresh, *(context.entries[k] for k in again)], key=statement_order)
@@ -271,59 +272,6 @@ def _keys_of(db: Db, ledger_id: int, ids: Collection[str]) -> dict[str, int]:
         sql = _KEYS.format(ids=db.members("ids", "external_id"))
         params = {"ledger": ledger_id, "ids": db.keys(sorted(ids))}
     return dict(db.rows(sql, params))
-
-
-# Entries already projected on a clearing account, effective at or after an instant.
-_PROJECTED_SINCE = (
-    "SELECT je.id, je.entry_at, je.created_at, je.external_id FROM cash_lines cl "
-    "JOIN journal_entries je ON je.id = cl.entry_id "
-    "WHERE cl.account_id = :account AND cl.sign = -1 AND cl.entry_at >= :at")
-
-
-def _later(context: _Context, fresh: Sequence[JournalEntry]) -> dict[str, set[int]]:
-    """Per clearing account, the projected entries after the first fresh entry on it."""
-    first: dict[str, JournalEntry] = {}
-    for entry in fresh:  # in ledger order: the first one per account is the earliest
-        for account in context.touched(entry):
-            first.setdefault(account, entry)
-    out: dict[str, set[int]] = {}
-    for account, entry in sorted(first.items()):
-        assert entry.created_at is not None
-        at = to_micros(entry.entry_at)
-        mark = (at, to_micros(entry.created_at), entry.id)
-        found = {key for key, *order in context.db.rows(_PROJECTED_SINCE, {
-            "account": context.catalog.account_key[account], "at": at})
-            if tuple(order) > mark}
-        if found:
-            out[account] = found
-    return out
-
-
-_UNDONE = ("SELECT item_entry_id, commodity_id, sum(amount) FROM cash_allocations "
-           "WHERE account_id = :account AND {keys} GROUP BY item_entry_id, commodity_id")
-_REOPEN = ("UPDATE cash_open_items SET remaining = remaining + ? "
-           "WHERE entry_id = ? AND account_id = ? AND commodity_id = ?")
-_DROP_ALLOCATIONS = "DELETE FROM cash_allocations WHERE account_id = :account AND {keys}"
-_DROP_ITEMS = "DELETE FROM cash_open_items WHERE account_id = :account AND {keys}"
-
-
-def _rewind(context: _Context, later: Mapping[str, set[int]]) -> None:
-    """Take clearing accounts back to their state before the given entries.
-
-    The allocations those entries made on the account are undone (what they settled is
-    open again) and deleted, and the open items they made on it are deleted.
-    """
-    db = context.db
-    settler, item_entry = db.members("keys", "settling_entry_id"), db.members("keys", "entry_id")
-    for account, keys in sorted(later.items()):
-        params = {"account": context.catalog.account_key[account],
-                  "keys": db.keys(sorted(keys))}
-        undone = db.rows(_UNDONE.format(keys=settler), params)
-        db.many(_REOPEN, [(int(amount), item, params["account"], commodity)
-                          for item, commodity, amount in sorted(undone)
-                          if item not in keys and amount])
-        db.execute(_DROP_ALLOCATIONS.format(keys=settler), params)
-        db.execute(_DROP_ITEMS.format(keys=item_entry), params)
 
 
 def _withdrawn(context: _Context, fresh: Sequence[JournalEntry]) -> list[tuple[Any, ...]]:
