@@ -61,7 +61,11 @@ class Db:
     def keys(self, values: Iterable[Any]) -> Any:
         """A list of keys as one bound value for `members`."""
         values = list(values)
-        return values if self.postgres else json.dumps(values)
+        if self.postgres:
+            return values
+        if all(type(value) is int for value in values):  # row keys: no escaping to do
+            return f"[{','.join(map(str, values))}]"
+        return json.dumps(values)
 
     def rows(self, sql: str, parameters: Mapping[str, Any]) -> list[Any]:
         """The rows of a ``:name``-style query, as driver tuples."""
