@@ -113,9 +113,9 @@ def post(connection: Connection, catalog: Catalog, entries: Sequence[JournalEntr
         raise first
     catalog.ensure_commodities(connection, {item.commodity for index in fresh.values()
                                             for item in entries[index].line_items})
-    _write(connection, catalog, [entries[i] for i in fresh.values()],
-           [instants[i] for i in fresh.values()], [digests[i] for i in fresh.values()], links,
-           pending)
+    written = [entries[i] for i in fresh.values()]
+    keys = _write(connection, catalog, written, [instants[i] for i in fresh.values()],
+                  [digests[i] for i in fresh.values()], links, pending)
     for entry_id, reversal_id in links.items():
         if entry_id in fresh or entry_id not in stored:
             continue
@@ -126,7 +126,8 @@ def post(connection: Connection, catalog: Catalog, entries: Sequence[JournalEntr
         if done.rowcount != 1:  # reversed by a concurrent writer since we read it
             raise AlreadyReversed(f"entry {entry_id} is already reversed",
                                   entry_id=entry_id)
-    cash_projection.on_posted(connection, catalog, [entries[i] for i in fresh.values()])
+    cash_projection.on_posted(connection, catalog, written,
+                              dict(zip(fresh, keys, strict=True)))
     return PostResult(tuple(fresh), tuple(unchanged))
 
 
@@ -214,10 +215,14 @@ _ACCOUNT, _COMMODITY, _EFFECT = (LINE_COLUMNS.index(name)
 
 def _write(connection: Connection, catalog: Catalog, entries: Sequence[JournalEntry],
            instants: Sequence[tuple[int, int]], digests: Sequence[str],
-           links: dict[str, str], pending: PendingTotals | None) -> None:
-    """Write new entries: one bulk statement (or COPY) per table, whatever the batch size."""
+           links: dict[str, str], pending: PendingTotals | None) -> list[int]:
+    """Write new entries: one bulk statement (or COPY) per table, whatever the batch size.
+
+    Returns:
+        The entries' row keys, in order.
+    """
     if not entries:
-        return
+        return []
     ledger_id = catalog.ledger_id
     heads: list[tuple[Any, ...]] = []
     for entry, (entry_at, created_at), entry_digest in zip(
@@ -258,3 +263,4 @@ def _write(connection: Connection, catalog: Catalog, entries: Sequence[JournalEn
         add_deltas(connection, ledger_id, day_deltas(days))
     else:
         pending.merge(connection, days)
+    return keys
