@@ -61,7 +61,8 @@ _PREFIXES = {
     ("party", _NONE): _limited(_PARTY, "limit") + " UNION ALL " + _limited(_NO_PARTY,
                                                                            "none_limit"),
 }
-_ALL_OPEN = _COLUMNS + _OPEN
+# Every open item with a counterparty (the groups a counterparty's payments read).
+_ALL_OPEN = _COLUMNS + _OPEN + "AND oi.counterparty_kind IS NOT NULL"
 _SETTLE = ("UPDATE cash_open_items SET remaining = remaining + ? "
            "WHERE entry_id = ? AND account_id = ? AND commodity_id = ?")
 
@@ -108,7 +109,8 @@ class OpenItems:
         self.made: dict[str, list[Allocation]] = defaultdict(list)  # by settling entry id
         self._order: list[Allocation] = []
         self._prefixes: dict[Group, _Prefix] = defaultdict(_Prefix)
-        self._whole: set[tuple[str, str]] = set()  # (account, commodity) read entirely
+        # (account, commodity) whose counterparties' open items are all read
+        self._whole: set[tuple[str, str]] = set()
 
     def candidates(self, entry: JournalEntry, decreases: Mapping[tuple[str, str], int],
                    ) -> dict[ItemKey, OpenItem]:
@@ -144,32 +146,25 @@ class OpenItems:
         return out
 
     def read_open(self, account: str, code: str) -> None:
-        """Read every stored open item of (account, commodity) at once.
+        """Read every stored open item of (account, commodity) that has a counterparty.
 
-        For a write settling many entries on it: one read instead of one per payment.
-        Call it before the first `candidates`.
+        For a write settling many entries of counterparties on it: one read instead of
+        one per payment. The items of no counterparty, which every payment may settle,
+        are still read a prefix at a time (there may be many). Call it before the first
+        `candidates`.
         """
-        found = self.db.rows(_ALL_OPEN, {
-            "account": self.catalog.account_key[account],
-            "commodity": self.catalog.commodity_key[code]})
         self._whole.add((account, code))
-        for group in [g for g in self._prefixes if g[:2] == (account, code)]:
-            del self._prefixes[group]
-        for row in found:
-            key = self._remember(row)
-            self._prefixes[(account, code, _ANY, None)].keys.append(key)
-            self._prefixes[(account, code, _NONE, None) if row[5] is None else
-                           (account, code, row[5], row[6])].keys.append(key)
-        for group, prefix in self._prefixes.items():
-            if group[:2] == (account, code):
-                prefix.complete = True
+        for row in self.db.rows(_ALL_OPEN, {"account": self.catalog.account_key[account],
+                                            "commodity": self.catalog.commodity_key[code]}):
+            self._prefixes[(account, code, row[5], row[6])].keys.append(self._remember(row))
 
     def _read(self, groups: list[Group], limit: int) -> list[int | None]:
         """Make sure each group's first `limit` stored open items are read; their bounds."""
         wanted = []
         for group in groups:
             prefix = self._prefixes[group]
-            if not prefix.complete and group[:2] in self._whole:
+            if not prefix.complete and group[2] not in (_ANY, _NONE) and (
+                    group[:2] in self._whole):
                 prefix.complete = True
             if not prefix.complete and prefix.limit < limit:
                 wanted.append(group)

@@ -62,8 +62,8 @@ from ledgercore.store.schema import (
 
 __all__ = ["VIEW", "WITHDRAWN", "on_posted", "rebuild"]
 
-# A write settling at least this many entries on one clearing account and commodity reads
-# all of its open items at once rather than a FIFO prefix per entry.
+# A write settling at least this many entries of counterparties on one clearing account
+# and commodity reads all its counterparties' open items at once, not a prefix per entry.
 BULK_READ = 32
 # A write projecting at least this many entries runs with the cyclic garbage collector off.
 GC_PAUSE = 256
@@ -211,8 +211,9 @@ def _project_fresh(context: _Context, fresh: Sequence[JournalEntry],
             touched = frozenset(a for a in touched if key in later.get(a, ()))
         decreases = _decreases(context.chart, entry, touched)
         steps.append((entry, touched, decreases))
-        for group in decreases:
-            settling[group] += 1
+        if entry.counterparty is not None:
+            for group in decreases:
+                settling[group] += 1
     book = OpenItems(context.db, catalog, context.keys)
     for (account, code), count in sorted(settling.items()):
         if count >= BULK_READ:
