@@ -17,6 +17,7 @@ the file) is raised by the parent exactly as the reader raised it.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import threading
 from collections.abc import Callable, Generator, Iterator
@@ -86,6 +87,9 @@ def read_in_worker(read: Callable[[], Iterator[T]]) -> Generator[T, None, None]:
 
 
 def _produce(read: Callable[[], Iterator[T]], sender: Connection) -> None:
+    # The child lives for one read and makes no reference cycles: the cyclic collector
+    # would only rescan the batch at hand (a fifth of the reading time).
+    gc.disable()
     try:
         for item in read():
             sender.send((_ITEM, item))

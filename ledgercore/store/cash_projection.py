@@ -18,7 +18,6 @@ before it). The cost is that of the entries after the back-dated one, not of the
 
 from __future__ import annotations
 
-import gc
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from itertools import groupby
@@ -65,8 +64,6 @@ __all__ = ["VIEW", "WITHDRAWN", "on_posted", "rebuild"]
 # A write settling at least this many entries of counterparties on one clearing account
 # and commodity reads all its counterparties' open items at once, not a prefix per entry.
 BULK_READ = 32
-# A write projecting at least this many entries runs with the cyclic garbage collector off.
-GC_PAUSE = 256
 
 _last_chart: tuple[ChartOfAccounts, frozenset[str]] | None = None
 
@@ -172,16 +169,7 @@ def on_posted(connection: Connection, catalog: Catalog, entries: Sequence[Journa
     fresh = sorted((e for e in entries if e.account_ids & clearing), key=statement_order)
     if not fresh:
         return
-    # A big write allocates many objects that live until it ends: the cyclic collector
-    # would scan them again and again (half the projection's time in an import).
-    paused = len(fresh) >= GC_PAUSE and gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
-        _project_fresh(_Context(connection, catalog, clearing), fresh, keys)
-    finally:
-        if paused:
-            gc.enable()
+    _project_fresh(_Context(connection, catalog, clearing), fresh, keys)
 
 
 def _project_fresh(context: _Context, fresh: Sequence[JournalEntry],

@@ -154,8 +154,7 @@ def test_cash_reports_equal_the_pure_cash_view(database_url: str,
         # a write settling `bulk` entries on an account reads all its open items at once.
         with patch.object(cash_items, "WINDOW", window), \
                 patch.object(cash_items, "WINDOW_GROWTH", 2), \
-                patch.object(cash_projection, "BULK_READ", bulk), \
-                patch.object(cash_projection, "GC_PAUSE", 2):
+                patch.object(cash_projection, "BULK_READ", bulk):
             for batch in _batches(entries, cuts):
                 book.post(batch)
         journal = _stored_journal(book)
