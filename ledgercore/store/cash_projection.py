@@ -58,6 +58,7 @@ from ledgercore.store.schema import (
     cash_period_totals,
     line_items,
 )
+from ledgercore.store.totals import PendingTotals
 
 __all__ = ["VIEW", "WITHDRAWN", "on_posted", "rebuild"]
 
@@ -81,8 +82,9 @@ class _Context:
     """One projection step: the chart, the clearing accounts and entries loaded so far."""
 
     def __init__(self, connection: Connection, catalog: Catalog,
-                 clearing: frozenset[str]) -> None:
+                 clearing: frozenset[str], pending: PendingTotals | None = None) -> None:
         self.connection = connection
+        self.pending = pending
         self.db = Db(connection)
         self.catalog = catalog
         self.chart = catalog.chart
@@ -156,7 +158,8 @@ def _load(db: Db, catalog: Catalog,
 
 
 def on_posted(connection: Connection, catalog: Catalog, entries: Sequence[JournalEntry],
-              keys: Mapping[str, int] | None = None) -> None:
+              keys: Mapping[str, int] | None = None,
+              pending: PendingTotals | None = None) -> None:
     """Project entries just written by `post` (same transaction, entries already stored).
 
     Args:
@@ -164,12 +167,13 @@ def on_posted(connection: Connection, catalog: Catalog, entries: Sequence[Journa
         catalog: the ledger's catalog.
         entries: the entries just written.
         keys: their row keys by entry id, when the caller has them (read otherwise).
+        pending: where a long write gathers its cash period-total increments.
     """
     clearing = _clearing(catalog.chart)
     fresh = sorted((e for e in entries if e.account_ids & clearing), key=statement_order)
     if not fresh:
         return
-    _project_fresh(_Context(connection, catalog, clearing), fresh, keys)
+    _project_fresh(_Context(connection, catalog, clearing, pending), fresh, keys)
 
 
 def _project_fresh(context: _Context, fresh: Sequence[JournalEntry],
@@ -404,7 +408,7 @@ def _project(context: _Context, keys: Collection[int],
                           chart.get(line.account_id).effect(line.direction, line.amount),
                           at, line.id))
     cash_sql.insert_lines(db, lines)
-    cash_sql.add_totals(db, ledger_id, lines, old)
+    cash_sql.add_totals(db, ledger_id, lines, old, context.pending)
 
 
 def _basis(context: _Context, keys: Iterable[int]) -> dict[ItemKey, OpenItem]:

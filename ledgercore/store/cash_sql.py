@@ -7,14 +7,14 @@ for the small reads a single posting makes. A list of keys is one bound value wh
 its length: a PostgreSQL array (``= ANY(...)``), or on SQLite a JSON array read by
 ``json_each``, so a statement's text (and the driver's prepared-statement cache) does
 not change with the number of keys. The cash lines of the projected entries and the
-period totals they add to are written here too: one insert and one upsert per write.
+period totals they add to are written here too: one insert and one upsert per write (a
+load's upserts are gathered and written once, at its end).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
@@ -23,8 +23,11 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from ledgercore.store.driver import COPY_MIN_ROWS, insert_tuples
-from ledgercore.store.instants import MICROS_PER_DAY, bucket_starts
-from ledgercore.store.schema import DAY, MONTH, YEAR
+from ledgercore.store.instants import MICROS_PER_DAY
+from ledgercore.store.schema import cash_period_totals
+from ledgercore.store.totals import DaySums, PendingTotals, add_deltas, day_deltas
+
+CASH_PERIOD_TOTALS = cash_period_totals.name
 
 WITHDRAWN, VIEW = -1, 1
 _NAMED = re.compile(r":(\w+)")
@@ -138,21 +141,19 @@ def insert_lines(db: Db, lines: Sequence[tuple[Any, ...]]) -> None:
     db.insert("cash_lines", LINE_COLUMNS, lines)
 
 
-# The bucket starts of a day: a pure function, kept for the days recently written.
-_starts = lru_cache(maxsize=4096)(bucket_starts)
-
-
 def add_totals(db: Db, ledger_id: int, lines: Iterable[tuple[Any, ...]],
-               removed: Iterable[Increment] = ()) -> None:
-    """Add cash lines to the cash period totals: by day first, then months and years.
+               removed: Iterable[Increment] = (), pending: PendingTotals | None = None,
+               ) -> None:
+    """Add cash lines to the cash period totals (see `ledgercore.store.totals`).
 
     Args:
         db: the write's connection.
         ledger_id: the ledger.
         lines: cash lines inserted (`LINE_COLUMNS` tuples; each counts as its sign).
         removed: what deleted lines take away (effects negated, count -1 each).
+        pending: where a long write gathers its increments (None writes them now).
     """
-    days: dict[tuple[int, int, int], list[int]] = {}
+    days: DaySums = {}
     day_length = MICROS_PER_DAY
     for line in lines:  # the hot loop of a bulk write: columns by position
         at = line[9]
@@ -168,40 +169,8 @@ def add_totals(db: Db, ledger_id: int, lines: Iterable[tuple[Any, ...]],
         slot = days.setdefault(key, [0, 0])
         slot[0] += effect
         slot[1] += count
-    buckets: dict[tuple[str, int, int, int], list[int]] = defaultdict(lambda: [0, 0])
-    for (day, account, commodity), (total, count) in days.items():
-        if not (total or count):
-            continue
-        year, month, _ = _starts(day)
-        for granularity, start in ((YEAR, year), (MONTH, month), (DAY, day)):
-            slot = buckets[(granularity, start, account, commodity)]
-            slot[0] += total
-            slot[1] += count
-    # Sorted so concurrent writers take row locks in the same order (no deadlocks).
-    deltas = sorted((*key, total, count) for key, (total, count) in buckets.items()
-                    if total or count)
-    if not deltas:
-        return
-    if db.postgres and len(deltas) > 1:
-        # One statement for the batch: each column one comma-separated text value, split
-        # and cast by the server (psycopg's per-element array dumping costs far more).
-        columns = [",".join(map(str, column)) for column in zip(*deltas, strict=True)]
-        db.many(_UPSERT_ARRAYS, [(ledger_id, *columns)])
-        return
-    db.many(_UPSERT, [(ledger_id, *delta) for delta in deltas])
-
-
-_ON_CONFLICT = (
-    "ON CONFLICT (ledger_id, granularity, bucket_start, account_id, commodity_id) "
-    "DO UPDATE SET total = cash_period_totals.total + excluded.total, "
-    "lines = cash_period_totals.lines + excluded.lines")
-_UPSERT = (
-    "INSERT INTO cash_period_totals (ledger_id, granularity, bucket_start, account_id, "
-    "commodity_id, total, lines) VALUES (?, ?, ?, ?, ?, ?, ?) " + _ON_CONFLICT)
-_UPSERT_ARRAYS = (
-    "INSERT INTO cash_period_totals (ledger_id, granularity, bucket_start, account_id, "
-    "commodity_id, total, lines) SELECT ?::integer, * FROM unnest("
-    "string_to_array(?, ',')::varchar[], string_to_array(?, ',')::bigint[], "
-    "string_to_array(?, ',')::integer[], string_to_array(?, ',')::integer[], "
-    "string_to_array(?, ',')::bigint[], string_to_array(?, ',')::bigint[]) "
-    + _ON_CONFLICT)
+    days = {key: slot for key, slot in days.items() if slot[0] or slot[1]}
+    if pending is not None:
+        pending.merge(db.connection, days, CASH_PERIOD_TOTALS)
+    else:
+        add_deltas(db.connection, ledger_id, day_deltas(days), CASH_PERIOD_TOTALS)

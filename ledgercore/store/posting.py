@@ -70,7 +70,7 @@ def post(connection: Connection, catalog: Catalog, entries: Sequence[JournalEntr
         catalog: the ledger's catalog.
         entries: the batch.
         pending: where a long write (`Ledger.load`) gathers the period-total increments
-            to write them once at its end; None writes them now.
+            (accrual and cash) to write them once at its end; None writes them now.
 
     Raises:
         LedgerError: the first problem found (its `path` locates it in the batch); the
@@ -127,7 +127,7 @@ def post(connection: Connection, catalog: Catalog, entries: Sequence[JournalEntr
             raise AlreadyReversed(f"entry {entry_id} is already reversed",
                                   entry_id=entry_id)
     cash_projection.on_posted(connection, catalog, written,
-                              dict(zip(fresh, keys, strict=True)))
+                              dict(zip(fresh, keys, strict=True)), pending)
     return PostResult(tuple(fresh), tuple(unchanged))
 
 

@@ -26,6 +26,8 @@ from ledgercore.store.driver import driver_cursor, execute_many, fetch_all, inse
 from ledgercore.store.instants import MICROS_PER_DAY, bucket_starts
 from ledgercore.store.schema import DAY, MONTH, YEAR, line_items, period_totals
 
+PERIOD_TOTALS = period_totals.name
+
 # (account key, commodity key) -> (sum of effects, number of lines)
 Sums = dict[tuple[int, int], tuple[int, int]]
 # A period-total increment: (granularity, bucket start, account key, commodity key,
@@ -102,19 +104,28 @@ def _coarser(sums: DaySums, start_of: Callable[[int], int]) -> DaySums:
     return out
 
 
-def add_deltas(connection: Connection, ledger_id: int, deltas: Sequence[Delta]) -> None:
-    """Add increments to the period totals (insert, or add to an existing bucket)."""
+def add_deltas(connection: Connection, ledger_id: int, deltas: Sequence[Delta],
+               table: str = PERIOD_TOTALS) -> None:
+    """Add increments to a bucket table (insert, or add to an existing bucket).
+
+    Args:
+        connection: the write's connection.
+        ledger_id: the ledger.
+        deltas: the increments.
+        table: ``period_totals`` (accrual) or ``cash_period_totals`` (the cash lines').
+    """
     if not deltas:
         return
     if connection.dialect.name == "postgresql":
         # One statement for the batch: the rows arrive as arrays and are unnested.
         columns = list(zip(*deltas, strict=True))
-        with driver_cursor(connection, _UPSERT_ARRAYS) as cursor:
-            cursor.execute(_UPSERT_ARRAYS, (
+        sql = _sql(table, _UPSERT_ARRAYS)
+        with driver_cursor(connection, sql) as cursor:
+            cursor.execute(sql, (
                 [ledger_id] * len(deltas), list(columns[0]), list(columns[1]),
                 list(columns[2]), list(columns[3]), list(columns[4]), list(columns[5])))
         return
-    execute_many(connection, _UPSERT, [(ledger_id, *delta) for delta in deltas])
+    execute_many(connection, _sql(table, _UPSERT), [(ledger_id, *delta) for delta in deltas])
 
 
 # How many day buckets a load holds before writing (a few tens of MB at most).
@@ -122,24 +133,25 @@ PENDING_DAYS = 100_000
 
 
 class PendingTotals:
-    """Period-total increments of a long write (`Ledger.load`), added up before writing.
+    """Bucket increments of a long write (`Ledger.load`), added up before writing.
 
     A load's batches touch the same months and years again and again; summed here they
-    are written once per bucket when the load ends (or when this many day buckets are
-    held, so memory stays bounded whatever the file size). Nothing reads the period
-    totals inside the load's transaction before then.
+    are written once per bucket of each table when the load ends (or when this many day
+    buckets are held, so memory stays bounded whatever the file size). Nothing reads
+    the bucket tables inside the load's transaction before then.
     """
 
     def __init__(self, ledger_id: int, limit: int | None = None) -> None:
         self.ledger_id = ledger_id
-        self.days: DaySums = {}
+        self.days: dict[str, DaySums] = {}  # by table
         self._limit = PENDING_DAYS if limit is None else limit
 
-    def merge(self, connection: Connection, days: DaySums) -> None:
-        """Add a batch's day sums; write everything held once past the limit."""
-        held = self.days
-        if not held:
-            self.days = days
+    def merge(self, connection: Connection, days: DaySums,
+              table: str = PERIOD_TOTALS) -> None:
+        """Add a batch's day sums for `table`; write everything held once past the limit."""
+        held = self.days.get(table)
+        if held is None:
+            held = self.days[table] = days
         else:
             for key, (total, count) in days.items():
                 slot = held.get(key)
@@ -148,18 +160,19 @@ class PendingTotals:
                 else:
                     slot[0] += total
                     slot[1] += count
-        if len(self.days) >= self._limit:
+        if len(held) >= self._limit:
             self.flush(connection)
 
     def flush(self, connection: Connection) -> None:
         """Write the held increments (see `write_deltas`) and forget them."""
-        deltas = day_deltas(self.days)
-        self.days = {}
-        write_deltas(connection, self.ledger_id, deltas)
+        held, self.days = self.days, {}
+        for table, days in sorted(held.items()):
+            write_deltas(connection, self.ledger_id, day_deltas(days), table)
 
 
-def write_deltas(connection: Connection, ledger_id: int, deltas: Sequence[Delta]) -> None:
-    """Add many increments at once: on PostgreSQL, new buckets by COPY.
+def write_deltas(connection: Connection, ledger_id: int, deltas: Sequence[Delta],
+                 table: str = PERIOD_TOTALS) -> None:
+    """Add many increments to `table` at once: on PostgreSQL, new buckets by COPY.
 
     An upsert row costs PostgreSQL several times a COPY row, and most buckets of an
     import are new. So the ledger's existing buckets in the increments' time range are
@@ -172,36 +185,38 @@ def write_deltas(connection: Connection, ledger_id: int, deltas: Sequence[Delta]
     if not deltas:
         return
     if connection.dialect.name != "postgresql":
-        add_deltas(connection, ledger_id, deltas)
+        add_deltas(connection, ledger_id, deltas, table)
         return
     existing: set[tuple[str, int, int, int]] = set()
     for granularity in (YEAR, MONTH, DAY):
         starts = [d[1] for d in deltas if d[0] == granularity]
         if starts:
-            existing.update(fetch_all(connection, _EXISTING, {
+            existing.update(fetch_all(connection, _sql(table, _EXISTING), {
                 "ledger": ledger_id, "granularity": granularity,
                 "low": min(starts), "high": max(starts)}))
     old = [d for d in deltas if d[:4] in existing]
     new = [(ledger_id, *d) for d in deltas if d[:4] not in existing]
     if old:
         columns = list(zip(*old, strict=True))
-        with driver_cursor(connection, _ADD_ARRAYS) as cursor:
-            cursor.execute(_ADD_ARRAYS, (*(list(column) for column in columns), ledger_id))
+        sql = _sql(table, _ADD_ARRAYS)
+        with driver_cursor(connection, sql) as cursor:
+            cursor.execute(sql, (*(list(column) for column in columns), ledger_id))
     if new:
         try:
             with connection.begin_nested():
-                insert_tuples(connection, "period_totals", _COLUMNS, new)
+                insert_tuples(connection, table, _COLUMNS, new)
         except IntegrityError:
-            add_deltas(connection, ledger_id, [row[1:] for row in new])
+            add_deltas(connection, ledger_id, [row[1:] for row in new], table)
 
 
 _COLUMNS = ("ledger_id", "granularity", "bucket_start", "account_id", "commodity_id",
             "total", "lines")
-_EXISTING = ("SELECT granularity, bucket_start, account_id, commodity_id FROM period_totals "
+# Statements on either bucket table: `{table}` is filled in by `_sql`.
+_EXISTING = ("SELECT granularity, bucket_start, account_id, commodity_id FROM {table} "
              "WHERE ledger_id = :ledger AND granularity = :granularity "
              "AND bucket_start >= :low AND bucket_start <= :high")
 _ADD_ARRAYS = (
-    "UPDATE period_totals AS p SET total = p.total + d.total, lines = p.lines + d.lines "
+    "UPDATE {table} AS p SET total = p.total + d.total, lines = p.lines + d.lines "
     "FROM unnest(%s::varchar[], %s::bigint[], %s::integer[], %s::integer[], %s::bigint[], "
     "%s::bigint[]) AS d(granularity, bucket_start, account_id, commodity_id, total, lines) "
     "WHERE p.ledger_id = %s AND p.granularity = d.granularity "
@@ -209,15 +224,20 @@ _ADD_ARRAYS = (
     "AND p.commodity_id = d.commodity_id")
 _ON_CONFLICT = (
     "ON CONFLICT (ledger_id, granularity, bucket_start, account_id, commodity_id) "
-    "DO UPDATE SET total = period_totals.total + excluded.total, "
-    "lines = period_totals.lines + excluded.lines")
+    "DO UPDATE SET total = {table}.total + excluded.total, "
+    "lines = {table}.lines + excluded.lines")
 _UPSERT = (
-    "INSERT INTO period_totals (ledger_id, granularity, bucket_start, account_id, "
+    "INSERT INTO {table} (ledger_id, granularity, bucket_start, account_id, "
     "commodity_id, total, lines) VALUES (?, ?, ?, ?, ?, ?, ?) " + _ON_CONFLICT)
 _UPSERT_ARRAYS = (
-    "INSERT INTO period_totals (ledger_id, granularity, bucket_start, account_id, "
+    "INSERT INTO {table} (ledger_id, granularity, bucket_start, account_id, "
     "commodity_id, total, lines) SELECT * FROM unnest(%s::integer[], %s::varchar[], "
     "%s::bigint[], %s::integer[], %s::integer[], %s::bigint[], %s::bigint[]) " + _ON_CONFLICT)
+
+
+@lru_cache(maxsize=16)
+def _sql(table: str, template: str) -> str:
+    return template.format(table=table)
 
 
 def rebuild(connection: Connection, ledger_id: int) -> None:

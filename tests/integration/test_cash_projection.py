@@ -41,7 +41,7 @@ from ledgercore.domain import (
 )
 from ledgercore.domain.balances import balances, statement, statement_order
 from ledgercore.domain.cash import cash_view
-from ledgercore.store import Ledger, cash_items, cash_projection, migrate
+from ledgercore.store import Ledger, cash_items, cash_projection, migrate, totals
 from ledgercore.store.catalog import Catalog
 from ledgercore.store.schema import (
     cash_allocations,
@@ -208,6 +208,31 @@ def test_single_posts_in_any_order_rewind_to_the_pure_cash_view(
         assert _projection(book) == projected
 
 
+@settings(max_examples=10)
+@given(ledger=cash_ledgers(max_entries=14), cuts=st.lists(st.integers(0, 14), max_size=3),
+       first=st.integers(0, 14), limit=st.sampled_from((1, 3, 10**6)))
+def test_a_load_projects_what_the_pure_cash_view_says(
+        database_url: str, ledger: CashLedger, cuts: list[int], first: int,
+        limit: int) -> None:
+    """A load gathers the cash period totals of all its batches and writes them at its
+    end (or whenever `limit` day buckets are held), on top of entries posted before."""
+    entries = ledger.entries
+    with Ledger.open(database_url, ledger=unique_name("load")) as book, \
+            patch.object(totals, "PENDING_DAYS", limit):
+        book.define_accounts(CHART)
+        book.post(entries[:first])
+        book.load(((), batch) for batch in _batches(entries[first:], cuts))
+        view = cash_view(CHART, _stored_journal(book))
+        assert book.balances(basis=ReportingBasis.CASH) == balances(CHART, view)
+        for day in (10, 45, 80):
+            period = Period.of(START + timedelta(days=day), None)
+            assert book.balances(period, basis=ReportingBasis.CASH) == \
+                balances(CHART, view, period)
+        projected = _projection(book)
+        book.rebuild_cash_projection()
+        assert _projection(book) == projected
+
+
 @settings(max_examples=5)
 @given(ledger=cash_ledgers(max_entries=12), cuts=st.lists(st.integers(0, 12), max_size=3))
 def test_row_keys_given_by_the_caller_project_the_same(database_url: str, ledger: CashLedger,
@@ -216,7 +241,8 @@ def test_row_keys_given_by_the_caller_project_the_same(database_url: str, ledger
     given: list[int] = []
 
     def with_keys(connection: Connection, catalog: Catalog,
-                  entries: Sequence[JournalEntry], keys: Any = None) -> None:
+                  entries: Sequence[JournalEntry], keys: Any = None,
+                  pending: Any = None) -> None:
         je = journal_entries.c
         found = dict(connection.execute(select(je.external_id, je.id).where(
             je.ledger_id == catalog.ledger_id,
@@ -228,7 +254,7 @@ def test_row_keys_given_by_the_caller_project_the_same(database_url: str, ledger
             return real_keys_of(db, ledger_id, ids)
 
         with patch.object(cash_projection, "_keys_of", keys_of):
-            real(connection, catalog, entries, keys=found)
+            real(connection, catalog, entries, keys=found, pending=pending)
 
     real, real_keys_of = cash_projection.on_posted, cash_projection._keys_of
     with Ledger.open(database_url, ledger=unique_name("keys")) as book, \
