@@ -66,10 +66,26 @@ YEAR, MONTH, DAY = "Y", "M", "D"
 OPEN_ITEM = "remaining > 0"
 
 
+def _key_type(target: str) -> TypeEngine[int]:
+    """The type of the key `target` (``table.id``)."""
+    return BigKey if target == "journal_entries.id" else Integer()
+
+
 def _ref(name: str, target: str, *, primary_key: bool = False) -> Column[int]:
     """A NOT NULL foreign key to `target` (``table.id``), typed like the key it refers to."""
-    kind: TypeEngine[int] = BigKey if target == "journal_entries.id" else Integer()
-    return Column(name, kind, ForeignKey(target), primary_key=primary_key, nullable=False)
+    return Column(name, _key_type(target), ForeignKey(target), primary_key=primary_key,
+                  nullable=False)
+
+
+def _derived(name: str, target: str, *, primary_key: bool = False) -> Column[int]:
+    """A key of a derived row (a sum or a projection of line items), not a foreign key.
+
+    Derived rows are written in the posting transaction from the very line items whose
+    own foreign keys have just been checked, and are rebuilt from them on demand, so the
+    second line of defence stays on the facts (migrations 0003 and 0004 say what checking
+    the keys again cost PostgreSQL).
+    """
+    return Column(name, _key_type(target), primary_key=primary_key, nullable=False)
 
 
 def _required(name: str, kind: _Type) -> Column[Any]:
@@ -176,25 +192,15 @@ entry_tags = Table(
 )
 
 
-def _period_totals(name: str, *, checked_keys: bool = True) -> Table:
-    """Sum of effects and count of lines of one account and commodity in one UTC bucket.
-
-    Without `checked_keys` the ledger, account and commodity keys are plain integers,
-    not foreign keys: the rows are sums written from line items whose own keys were
-    just checked (migration 0003 says what checking them again cost).
-    """
-    def key(column: str, target: str) -> Column[int]:
-        if checked_keys:
-            return _ref(column, target, primary_key=True)
-        return Column(column, Integer, primary_key=True, nullable=False)
-
+def _period_totals(name: str) -> Table:
+    """Sum of effects and count of lines of one account and commodity in one UTC bucket."""
     return Table(
         name, metadata,
-        key("ledger_id", "ledgers.id"),
+        _derived("ledger_id", "ledgers.id", primary_key=True),
         Column("granularity", String(1), primary_key=True),
         Column("bucket_start", BigInteger, primary_key=True),
-        key("account_id", "accounts.id"),
-        key("commodity_id", "commodities.id"),
+        _derived("account_id", "accounts.id", primary_key=True),
+        _derived("commodity_id", "commodities.id", primary_key=True),
         _required("total", BigInteger),
         _required("lines", BigInteger),
         CheckConstraint("granularity IN ('Y', 'M', 'D')", name="granularity"),
@@ -202,7 +208,7 @@ def _period_totals(name: str, *, checked_keys: bool = True) -> Table:
     )
 
 
-period_totals = _period_totals("period_totals", checked_keys=False)
+period_totals = _period_totals("period_totals")
 
 # What one entry added to one clearing account in one commodity, and what is left.
 #
@@ -213,10 +219,10 @@ period_totals = _period_totals("period_totals", checked_keys=False)
 # settled items, the bulk of a ledger's history, are not in the indexes at all.
 cash_open_items = Table(
     "cash_open_items", metadata,
-    _ref("entry_id", "journal_entries.id", primary_key=True),
-    _ref("account_id", "accounts.id", primary_key=True),
-    _ref("commodity_id", "commodities.id", primary_key=True),
-    _ref("ledger_id", "ledgers.id"),
+    _derived("entry_id", "journal_entries.id", primary_key=True),
+    _derived("account_id", "accounts.id", primary_key=True),
+    _derived("commodity_id", "commodities.id", primary_key=True),
+    _derived("ledger_id", "ledgers.id"),
     _required("entry_at", BigInteger),
     _optional("counterparty_kind", String(16)),
     _optional("counterparty_id", String(200)),
@@ -240,12 +246,12 @@ cash_open_items = Table(
 # (the order they were made in, which a reversal undoes newest first).
 cash_allocations = Table(
     "cash_allocations", metadata,
-    _ref("settling_entry_id", "journal_entries.id", primary_key=True),
-    _ref("account_id", "accounts.id", primary_key=True),
-    _ref("commodity_id", "commodities.id", primary_key=True),
+    _derived("settling_entry_id", "journal_entries.id", primary_key=True),
+    _derived("account_id", "accounts.id", primary_key=True),
+    _derived("commodity_id", "commodities.id", primary_key=True),
     Column("seq", Integer, primary_key=True),
-    _ref("ledger_id", "ledgers.id"),
-    _ref("item_entry_id", "journal_entries.id"),
+    _derived("ledger_id", "ledgers.id"),
+    _derived("item_entry_id", "journal_entries.id"),
     _required("amount", BigInteger),
     _required("settled_before", BigInteger),
     _required("recognised_at", BigInteger),
@@ -261,12 +267,12 @@ cash_allocations = Table(
 # plus these rows is the cash view, line for line and in line counts.
 cash_lines = Table(
     "cash_lines", metadata,
-    _ref("entry_id", "journal_entries.id", primary_key=True),
+    _derived("entry_id", "journal_entries.id", primary_key=True),
     Column("sign", SmallInteger, primary_key=True),
     Column("position", SmallInteger, primary_key=True),
-    _ref("ledger_id", "ledgers.id"),
-    _ref("account_id", "accounts.id"),
-    _ref("commodity_id", "commodities.id"),
+    _derived("ledger_id", "ledgers.id"),
+    _derived("account_id", "accounts.id"),
+    _derived("commodity_id", "commodities.id"),
     _required("amount", BigInteger),
     _required("direction", String(6)),
     _required("effect", BigInteger),

@@ -3,16 +3,19 @@ the models exactly (an autogenerate comparison finds nothing), on both engines."
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from ledgercore.config import create_engine
+from ledgercore.domain import USD, Direction, JournalEntry, LineItem, ReportingBasis
 from ledgercore.store import Ledger, SchemaOutOfDate, migrate
 from ledgercore.store.schema import metadata
+from tests.property.cash_strategies import CHART, START
 
 TABLES = {"ledgers", "commodities", "accounts", "journal_entries", "line_items",
           "entry_tags", "period_totals",
@@ -86,3 +89,42 @@ def test_head_is_alembics_head() -> None:
 
     scripts = ScriptDirectory.from_config(migrate.alembic_config())
     assert migrate.head() == scripts.get_current_head()
+
+
+PROJECTION = ("cash_open_items", "cash_allocations", "cash_lines", "cash_period_totals")
+
+
+def _projection_state(url: str) -> tuple[dict[str, int], dict[str, list[tuple[object, ...]]]]:
+    """Each projection table's foreign keys (a count) and rows."""
+    engine = create_engine(url)
+    try:
+        keys = {t: len(inspect(engine).get_foreign_keys(t)) for t in PROJECTION}
+        with engine.connect() as connection:
+            rows = {t: sorted(tuple(r) for r in connection.execute(text(f"SELECT * FROM {t}")))
+                    for t in PROJECTION}
+        return keys, rows
+    finally:
+        engine.dispose()
+
+
+def test_0004_drops_the_projections_keys_and_keeps_its_rows(empty_url: str) -> None:
+    with Ledger.open(empty_url) as book:
+        book.define_accounts(CHART)
+        book.post([JournalEntry("inv", START, (LineItem("ar", USD, 500, Direction.DEBIT),
+                                               LineItem("product", USD, 500, Direction.CREDIT))),
+                   JournalEntry("pay", START + timedelta(days=3),
+                                (LineItem("bank", USD, 200, Direction.DEBIT),
+                                 LineItem("ar", USD, 200, Direction.CREDIT)))])
+        cash = book.balances(basis=ReportingBasis.CASH)
+    keys, rows = _projection_state(empty_url)
+    assert set(keys.values()) == {0}
+    assert all(rows.values())  # every table holds rows of the projection
+    migrate.downgrade(empty_url, "0003")
+    assert _projection_state(empty_url) == (
+        {"cash_open_items": 4, "cash_allocations": 5, "cash_lines": 4,
+         "cash_period_totals": 3}, rows)
+    migrate.upgrade(empty_url)
+    assert _projection_state(empty_url) == (keys, rows)
+    assert _differences(empty_url) == []
+    with Ledger.open(empty_url) as book:
+        assert book.balances(basis=ReportingBasis.CASH) == cash
