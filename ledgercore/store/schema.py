@@ -31,6 +31,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -77,13 +78,14 @@ def _ref(name: str, target: str, *, primary_key: bool = False) -> Column[int]:
                   nullable=False)
 
 
-def _derived(name: str, target: str, *, primary_key: bool = False) -> Column[int]:
-    """A key of a derived row (a sum or a projection of line items), not a foreign key.
+def _key(name: str, target: str, *, primary_key: bool = False) -> Column[int]:
+    """A NOT NULL key of `target` (``table.id``) with no foreign key of its own.
 
-    Derived rows are written in the posting transaction from the very line items whose
-    own foreign keys have just been checked, and are rebuilt from them on demand, so the
-    second line of defence stays on the facts (migrations 0003 and 0004 say what checking
-    the keys again cost PostgreSQL).
+    Either a table constraint checks it with other columns (a line item's entry and
+    ledger), or it keys a derived row: period totals and the cash-basis projection are
+    written in the posting transaction from the very line items whose keys have just
+    been checked, and are rebuilt from them on demand, so the second line of defence
+    stays on the facts (migrations 0003 and 0004 say what checking again cost).
     """
     return Column(name, _key_type(target), primary_key=primary_key, nullable=False)
 
@@ -155,6 +157,8 @@ journal_entries = Table(
     # without scanning the ledger's whole journal.
     Index("ix_journal_entries_ledger_counterparty", "ledger_id", "counterparty_kind",
           "counterparty_id", "entry_at"),
+    # The target of the line items' (entry, ledger) key.
+    Index("ix_journal_entries_id_ledger_id", "id", "ledger_id", unique=True),
     CheckConstraint("(counterparty_kind IS NULL) = (counterparty_id IS NULL)",
                     name="counterparty_pair"),
     CheckConstraint("counterparty_kind IN ('CUSTOMER', 'VENDOR')", name="counterparty_kind"),
@@ -162,9 +166,9 @@ journal_entries = Table(
 
 line_items = Table(
     "line_items", metadata,
-    _ref("entry_id", "journal_entries.id", primary_key=True),
+    _key("entry_id", "journal_entries.id", primary_key=True),
     Column("position", SmallInteger, primary_key=True),
-    _ref("ledger_id", "ledgers.id"),
+    _key("ledger_id", "ledgers.id"),
     _ref("account_id", "accounts.id"),
     _ref("commodity_id", "commodities.id"),
     _required("amount", BigInteger),
@@ -179,6 +183,9 @@ line_items = Table(
     CheckConstraint("amount > 0", name="amount_positive"),
     CheckConstraint("direction IN ('DEBIT', 'CREDIT')", name="direction"),
     CheckConstraint("effect = amount OR effect = -amount", name="effect_magnitude"),
+    # One key for both: the line belongs to its entry, in its entry's ledger.
+    ForeignKeyConstraint(["entry_id", "ledger_id"],
+                         ["journal_entries.id", "journal_entries.ledger_id"]),
     # Clustered by entry on SQLite: an entry's lines sit together, and no rowid index.
     sqlite_with_rowid=False,
 )
@@ -196,11 +203,11 @@ def _period_totals(name: str) -> Table:
     """Sum of effects and count of lines of one account and commodity in one UTC bucket."""
     return Table(
         name, metadata,
-        _derived("ledger_id", "ledgers.id", primary_key=True),
+        _key("ledger_id", "ledgers.id", primary_key=True),
         Column("granularity", String(1), primary_key=True),
         Column("bucket_start", BigInteger, primary_key=True),
-        _derived("account_id", "accounts.id", primary_key=True),
-        _derived("commodity_id", "commodities.id", primary_key=True),
+        _key("account_id", "accounts.id", primary_key=True),
+        _key("commodity_id", "commodities.id", primary_key=True),
         _required("total", BigInteger),
         _required("lines", BigInteger),
         CheckConstraint("granularity IN ('Y', 'M', 'D')", name="granularity"),
@@ -219,10 +226,10 @@ period_totals = _period_totals("period_totals")
 # settled items, the bulk of a ledger's history, are not in the indexes at all.
 cash_open_items = Table(
     "cash_open_items", metadata,
-    _derived("entry_id", "journal_entries.id", primary_key=True),
-    _derived("account_id", "accounts.id", primary_key=True),
-    _derived("commodity_id", "commodities.id", primary_key=True),
-    _derived("ledger_id", "ledgers.id"),
+    _key("entry_id", "journal_entries.id", primary_key=True),
+    _key("account_id", "accounts.id", primary_key=True),
+    _key("commodity_id", "commodities.id", primary_key=True),
+    _key("ledger_id", "ledgers.id"),
     _required("entry_at", BigInteger),
     _optional("counterparty_kind", String(16)),
     _optional("counterparty_id", String(200)),
@@ -246,12 +253,12 @@ cash_open_items = Table(
 # (the order they were made in, which a reversal undoes newest first).
 cash_allocations = Table(
     "cash_allocations", metadata,
-    _derived("settling_entry_id", "journal_entries.id", primary_key=True),
-    _derived("account_id", "accounts.id", primary_key=True),
-    _derived("commodity_id", "commodities.id", primary_key=True),
+    _key("settling_entry_id", "journal_entries.id", primary_key=True),
+    _key("account_id", "accounts.id", primary_key=True),
+    _key("commodity_id", "commodities.id", primary_key=True),
     Column("seq", Integer, primary_key=True),
-    _derived("ledger_id", "ledgers.id"),
-    _derived("item_entry_id", "journal_entries.id"),
+    _key("ledger_id", "ledgers.id"),
+    _key("item_entry_id", "journal_entries.id"),
     _required("amount", BigInteger),
     _required("settled_before", BigInteger),
     _required("recognised_at", BigInteger),
@@ -267,12 +274,12 @@ cash_allocations = Table(
 # plus these rows is the cash view, line for line and in line counts.
 cash_lines = Table(
     "cash_lines", metadata,
-    _derived("entry_id", "journal_entries.id", primary_key=True),
+    _key("entry_id", "journal_entries.id", primary_key=True),
     Column("sign", SmallInteger, primary_key=True),
     Column("position", SmallInteger, primary_key=True),
-    _derived("ledger_id", "ledgers.id"),
-    _derived("account_id", "accounts.id"),
-    _derived("commodity_id", "commodities.id"),
+    _key("ledger_id", "ledgers.id"),
+    _key("account_id", "accounts.id"),
+    _key("commodity_id", "commodities.id"),
     _required("amount", BigInteger),
     _required("direction", String(6)),
     _required("effect", BigInteger),

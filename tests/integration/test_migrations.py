@@ -10,6 +10,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from ledgercore.config import create_engine
 from ledgercore.domain import USD, Direction, JournalEntry, LineItem, ReportingBasis
@@ -94,20 +95,23 @@ def test_head_is_alembics_head() -> None:
 PROJECTION = ("cash_open_items", "cash_allocations", "cash_lines", "cash_period_totals")
 
 
-def _projection_state(url: str) -> tuple[dict[str, int], dict[str, list[tuple[object, ...]]]]:
-    """Each projection table's foreign keys (a count) and rows."""
+def _keys_and_rows(url: str) -> tuple[dict[str, list[list[str]]],
+                                       dict[str, list[tuple[object, ...]]]]:
+    """The line items' and each projection table's foreign keys (columns) and rows."""
     engine = create_engine(url)
+    tables = ("line_items", *PROJECTION)
     try:
-        keys = {t: len(inspect(engine).get_foreign_keys(t)) for t in PROJECTION}
+        keys = {t: sorted(k["constrained_columns"] for k in inspect(engine).get_foreign_keys(t))
+                for t in tables}
         with engine.connect() as connection:
             rows = {t: sorted(tuple(r) for r in connection.execute(text(f"SELECT * FROM {t}")))
-                    for t in PROJECTION}
+                    for t in tables}
         return keys, rows
     finally:
         engine.dispose()
 
 
-def test_0004_drops_the_projections_keys_and_keeps_its_rows(empty_url: str) -> None:
+def test_0004_keys_the_facts_once_and_keeps_every_row(empty_url: str) -> None:
     with Ledger.open(empty_url) as book:
         book.define_accounts(CHART)
         book.post([JournalEntry("inv", START, (LineItem("ar", USD, 500, Direction.DEBIT),
@@ -116,15 +120,39 @@ def test_0004_drops_the_projections_keys_and_keeps_its_rows(empty_url: str) -> N
                                 (LineItem("bank", USD, 200, Direction.DEBIT),
                                  LineItem("ar", USD, 200, Direction.CREDIT)))])
         cash = book.balances(basis=ReportingBasis.CASH)
-    keys, rows = _projection_state(empty_url)
-    assert set(keys.values()) == {0}
-    assert all(rows.values())  # every table holds rows of the projection
+    keys, rows = _keys_and_rows(empty_url)
+    assert keys == {"line_items": [["account_id"], ["commodity_id"], ["entry_id", "ledger_id"]],
+                    **{t: [] for t in PROJECTION}}
+    assert all(rows.values())  # every table holds rows
     migrate.downgrade(empty_url, "0003")
-    assert _projection_state(empty_url) == (
-        {"cash_open_items": 4, "cash_allocations": 5, "cash_lines": 4,
-         "cash_period_totals": 3}, rows)
+    before = _keys_and_rows(empty_url)
+    assert before[1] == rows
+    assert before[0]["line_items"] == [["account_id"], ["commodity_id"], ["entry_id"],
+                                       ["ledger_id"]]
+    assert {t: len(k) for t, k in before[0].items() if t in PROJECTION} == {
+        "cash_open_items": 4, "cash_allocations": 5, "cash_lines": 4, "cash_period_totals": 3}
     migrate.upgrade(empty_url)
-    assert _projection_state(empty_url) == (keys, rows)
+    assert _keys_and_rows(empty_url) == (keys, rows)
     assert _differences(empty_url) == []
     with Ledger.open(empty_url) as book:
         assert book.balances(basis=ReportingBasis.CASH) == cash
+
+
+def test_a_line_item_is_in_its_entrys_ledger(empty_url: str) -> None:
+    """The database refuses a line whose ledger is not its entry's (the second line of
+    defence: the store never writes one)."""
+    with Ledger.open(empty_url, ledger="a") as book:
+        book.define_accounts(CHART)
+        book.post([JournalEntry("inv", START, (LineItem("ar", USD, 500, Direction.DEBIT),
+                                               LineItem("product", USD, 500, Direction.CREDIT)))])
+    Ledger.open(empty_url, ledger="b").close()
+    engine = create_engine(empty_url)
+    try:
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO line_items (entry_id, position, ledger_id, account_id, "
+                "commodity_id, amount, direction, effect, entry_at) SELECT l.entry_id, 9, "
+                "b.id, l.account_id, l.commodity_id, 1, 'DEBIT', 1, l.entry_at "
+                "FROM line_items l, ledgers b WHERE b.name = 'b' AND l.position = 0"))
+    finally:
+        engine.dispose()
