@@ -1,8 +1,7 @@
 """ledgercore's side of the benchmark, one task per child process.
 
 ``python ledgercore_tasks.py TASK 'JSON-ARGUMENTS'`` runs one task and prints one JSON
-object: the measured figures, or ``{"available": false, "missing": "..."}`` naming the
-ledgercore API that is not there yet. Tasks:
+object, the measured figures. Tasks:
 
 - ``import``: create the schema, import the Layer chart and the Layer entries file, and
   report the import's seconds and this process's peak resident memory;
@@ -13,7 +12,7 @@ ledgercore API that is not there yet. Tasks:
 - ``post``: post entries one at a time through the Python API, each its own transaction.
 
 Entries for ``post`` are built here from the generated Layer file with the domain types,
-so that task needs only the store, not the Layer importer.
+so that task measures the store alone, not the Layer importer.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ import resource
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -41,41 +40,9 @@ from ledgercore.domain import (
     ReportingBasis,
     parse_instant,
 )
-
-
-class Unavailable(Exception):
-    """The ledgercore API this task needs is missing (not written yet, or renamed)."""
-
-
-def _store() -> Any:
-    try:
-        from ledgercore import store
-    except Exception as exc:  # a half-written package can fail in many ways
-        raise Unavailable(f"ledgercore.store does not import: {exc}") from None
-    ledger_class = getattr(store, "Ledger", None)
-    if ledger_class is None:
-        raise Unavailable("ledgercore.store.Ledger is missing")
-    for name in ("open", "post", "balances", "statement"):
-        if not hasattr(ledger_class, name):
-            raise Unavailable(f"ledgercore.store.Ledger.{name} is missing")
-    return ledger_class
-
-
-def _layer_importer() -> tuple[Callable[..., Any], Callable[..., Any]]:
-    """(import chart, import entries): `ledgercore.importing.import_file` for each kind."""
-    try:
-        from ledgercore.importing import import_file
-        from ledgercore.providers import PayloadKind
-    except Exception as exc:  # a half-written package can fail in many ways
-        raise Unavailable(f"ledgercore.importing.import_file does not import: {exc}") from None
-
-    def chart(ledger: Any, path: Path) -> Any:
-        return import_file(ledger, PayloadKind.LAYER_BALANCES, path)
-
-    def entries(ledger: Any, path: Path) -> Any:
-        return import_file(ledger, PayloadKind.LAYER_ENTRIES, path)
-
-    return chart, entries
+from ledgercore.importing import import_file
+from ledgercore.providers import PayloadKind
+from ledgercore.store import Ledger
 
 
 def _peak_kib() -> int:
@@ -85,26 +52,16 @@ def _peak_kib() -> int:
             + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 
 
-def _open(url: str) -> Any:
-    ledger_class = _store()
-    # The default ledger of the database: the one the CLI and the importers use too.
-    return ledger_class.open(url)
-
-
 def task_import(args: dict[str, Any]) -> dict[str, Any]:
-    import_chart, import_entries = _layer_importer()
-    ledger = _open(args["url"])
-    if not hasattr(ledger, "load"):
-        raise Unavailable("ledgercore.store.Ledger.load (used by import_file) is missing")
+    ledger = Ledger.open(args["url"])
     started = time.perf_counter()
-    if args.get("chart"):
-        import_chart(ledger, Path(args["chart"]))
+    import_file(ledger, PayloadKind.LAYER_BALANCES, Path(args["chart"]))
     chart_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    outcome = import_entries(ledger, Path(args["entries"]))
+    outcome = import_file(ledger, PayloadKind.LAYER_ENTRIES, Path(args["entries"]))
     seconds = time.perf_counter() - started
-    return {"available": True, "seconds": seconds, "chart_seconds": chart_seconds,
-            "posted": outcome.posted, "peak_kib": _peak_kib()}
+    return {"seconds": seconds, "chart_seconds": chart_seconds, "posted": outcome.posted,
+            "peak_kib": _peak_kib()}
 
 
 def _period(start: str, end: str) -> Period:
@@ -127,13 +84,13 @@ def _median_call(call: Callable[[], object], calls: int, budget: float) -> float
 
 
 def task_warm(args: dict[str, Any]) -> dict[str, Any]:
-    ledger = _open(args["url"])
+    ledger = Ledger.open(args["url"])
     year = _period(args["start"], args["end"])
     month = _period(args["month_start"], args["month_end"])
     account = args["account"]
     point = Period(None, datetime.fromisoformat(args["point"]).replace(tzinfo=UTC))
     calls, budget = int(args.get("calls", 50)), float(args.get("budget", 20.0))
-    out: dict[str, Any] = {"available": True}
+    out: dict[str, Any] = {}
 
     def year_report(basis: ReportingBasis) -> Callable[[], object]:
         return lambda: ledger.balances(year, basis=basis)
@@ -144,10 +101,7 @@ def task_warm(args: dict[str, Any]) -> dict[str, Any]:
     out["statement_s"] = _median_call(lambda: ledger.statement(account, month), calls, budget)
     statement = ledger.statement(account, month)
     out["statement_lines"] = len(statement.lines)
-    try:
-        out["cash_s"] = _median_call(year_report(ReportingBasis.CASH), calls, budget)
-    except Exception as exc:  # cash basis lands in its own issue
-        out["cash_missing"] = f"{type(exc).__name__}: {exc}"[:200]
+    out["cash_s"] = _median_call(year_report(ReportingBasis.CASH), calls, budget)
     figures = ledger.balances(year)
     out["year_debit"] = {
         account_id: {code: b.activity for code, b in by_code.items()}
@@ -174,30 +128,17 @@ def chart_accounts(chart_path: Path) -> list[Account]:
 
 
 def layer_entries(entries_path: Path, count: int) -> list[JournalEntry]:
-    """The first `count` entries of a generated Layer file as domain entries."""
-    out: list[JournalEntry] = []
-    for batch in layer_entry_batches(entries_path, 1000):
-        out.extend(batch[:count - len(out)])
-        if len(out) == count:
-            break
-    return out
+    """The first `count` entries of a generated Layer file as domain entries.
 
-
-def layer_entry_batches(entries_path: Path, size: int) -> Iterator[list[JournalEntry]]:
-    """The entries of a generated Layer file as domain entries, `size` at a time.
-
-    The generator writes one entry per line, so this streams without parsing the whole
-    document (it is not a general Layer reader: that is the providers' importer).
+    The generator writes one entry per line, so this reads no more than it needs (it is
+    not a general Layer reader: that is the providers' importer).
     """
     out: list[JournalEntry] = []
     with entries_path.open(encoding="utf-8") as stream:
         next(stream)
         for line in stream:
-            if line.startswith("]"):
+            if line.startswith("]") or len(out) == count:
                 break
-            if len(out) == size:
-                yield out
-                out = []
             raw = json.loads(line.rstrip().rstrip(","))
             party = None
             if raw.get("customer"):
@@ -213,52 +154,26 @@ def layer_entry_batches(entries_path: Path, size: int) -> Iterator[list[JournalE
                 line_items=tuple(LineItem(i["account"]["id"], USD, i["amount"],
                                           Direction(i["direction"]), id=i["id"])
                                  for i in raw["line_items"])))
-    if out:
-        yield out
+    return out
 
 
 def task_post(args: dict[str, Any]) -> dict[str, Any]:
-    ledger = _open(args["url"])
-    chart = ChartOfAccounts(chart_accounts(Path(args["chart"])))
-    define = getattr(ledger, "define_accounts", None)
-    if define is None:
-        raise Unavailable("ledgercore.store.Ledger.define_accounts is missing")
-    define(chart.accounts)
+    ledger = Ledger.open(args["url"])
+    ledger.define_accounts(ChartOfAccounts(chart_accounts(Path(args["chart"]))).accounts)
     entries = layer_entries(Path(args["entries"]), int(args["count"]))
     started = time.perf_counter()
     for entry in entries:
         ledger.post([entry])
     seconds = time.perf_counter() - started
-    return {"available": True, "entries": len(entries), "seconds": seconds}
+    return {"entries": len(entries), "seconds": seconds}
 
 
-def task_load(args: dict[str, Any]) -> dict[str, Any]:
-    """Load the whole file with `Ledger.post` in batches: the store's bulk path alone.
-
-    Used when the Layer importer is not there, so the reports still have a ledger.
-    """
-    ledger = _open(args["url"])
-    ledger.define_accounts(chart_accounts(Path(args["chart"])))
-    batch = int(args.get("batch", 1000))
-    started = time.perf_counter()
-    count = 0
-    for entries in layer_entry_batches(Path(args["entries"]), batch):
-        ledger.post(entries)
-        count += len(entries)
-    seconds = time.perf_counter() - started
-    return {"available": True, "entries": count, "seconds": seconds, "peak_kib": _peak_kib()}
-
-
-TASKS = {"import": task_import, "warm": task_warm, "post": task_post, "load": task_load}
+TASKS = {"import": task_import, "warm": task_warm, "post": task_post}
 
 
 def main(argv: list[str]) -> int:
     task, arguments = argv[0], json.loads(argv[1])
-    try:
-        answer = TASKS[task](arguments)
-    except Unavailable as exc:
-        answer = {"available": False, "missing": str(exc)}
-    print(json.dumps(answer))
+    print(json.dumps(TASKS[task](arguments)))
     return 0
 
 

@@ -3,8 +3,7 @@
 A measurement is a list of samples (seconds, or a rate); its figure is the median, so one
 slow run (a page-cache miss, a noisy neighbour) does not move it. Every row of the table
 names what was measured, the figure, the issue's target for it and whether it is met;
-a row whose subject does not exist yet says "not available yet" and why, rather than
-disappearing.
+a measurement that failed says "failed" and why, rather than disappearing.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-NOT_AVAILABLE = "not available yet"
+FAILED = "failed"
 
 
 @dataclass(slots=True)
@@ -26,7 +25,7 @@ class Row:
 
     section: str
     measure: str
-    figure: str = NOT_AVAILABLE
+    figure: str = FAILED
     target: str = ""
     met: str = ""
     note: str = ""
@@ -38,10 +37,10 @@ class Table:
 
     rows: list[Row] = field(default_factory=list)
 
-    def add(self, section: str, measure: str, figure: str = NOT_AVAILABLE, target: str = "",
+    def add(self, section: str, measure: str, figure: str = FAILED, target: str = "",
             met: bool | None = None, note: str = "") -> Row:
         verdict = "" if met is None else ("yes" if met else "NO")
-        if figure == NOT_AVAILABLE and target:
+        if figure == FAILED and target:
             verdict = "-"
         row = Row(section, measure, figure, target, verdict, note)
         self.rows.append(row)
@@ -109,8 +108,7 @@ def run_task(task: str, arguments: dict[str, object], *, timeout: float | None =
     """Run one `ledgercore_tasks.py` task in a child process and return its JSON answer.
 
     A child process keeps each measurement's memory (peak RSS) and imports its own, and
-    it means a half-written ledgercore (an import error) shows up as an "unavailable"
-    answer instead of stopping the benchmark.
+    a task that fails is answered ``{"failed": "why"}`` instead of stopping the run.
     """
     script = Path(__file__).resolve().parent / "ledgercore_tasks.py"
     done = subprocess.run([sys.executable, str(script), task, json.dumps(arguments)],
@@ -118,7 +116,7 @@ def run_task(task: str, arguments: dict[str, object], *, timeout: float | None =
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not lines:
         tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        return {"available": False, "missing": f"task {task} failed: {tail[:200]}"}
+        return {"failed": f"task {task} failed: {tail[:200]}"}
     answer: dict[str, object] = json.loads(lines[-1])
     return answer
 

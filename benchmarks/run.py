@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import generate
 import peers
-from measure import NOT_AVAILABLE, Table, median, rate, run_task, seconds, time_process
+from measure import FAILED, Table, median, rate, run_task, seconds, time_process
 
 REPORT_START = generate.REPORT_START.isoformat()
 REPORT_END = generate.REPORT_END.isoformat()
@@ -133,81 +133,47 @@ class Run:
     def import_into(self, url: str, section: str, where: str) -> dict[str, Any] | None:
         """Import the Layer files into `url` `runs` times (fresh databases); rows for it."""
         samples, peaks = [], []
-        chart, caveat, first_url = str(self.ds.layer_chart), "", ""
         for attempt in range(self.import_runs()):
-            target = url if "{n}" not in url else url.format(n=attempt)
-            answer = run_task("import", {"url": target, "chart": chart,
+            answer = run_task("import", {"url": url.format(n=attempt),
+                                         "chart": str(self.ds.layer_chart),
                                          "entries": str(self.ds.layer_entries)})
-            if not answer.get("available") and chart and "conflict" in str(
-                    answer.get("missing")):
-                # The chart then the entries should import; when the importer refuses
-                # that, the entries alone still measure the import (a flat chart).
-                caveat = f"entries imported without the chart first ({answer['missing']})"
-                self.log(caveat)
-                chart = ""
-                target = target.replace(".db", "-flat.db")
-                if "postgresql" in target:
-                    target = url.format(n=attempt)
-                    self.reset_postgres(target)
-                answer = run_task("import", {"url": target, "chart": chart,
-                                             "entries": str(self.ds.layer_entries)})
-            if not answer.get("available"):
-                self.table.add(section, f"import Layer JSON into {where}", NOT_AVAILABLE,
+            if "failed" in answer:
+                self.table.add(section, f"import Layer JSON into {where}", FAILED,
                                ">= 20,000 entries/s" if where == "SQLite" else
-                               ">= 50,000 line items/s", note=str(answer.get("missing")))
+                               ">= 50,000 line items/s", note=str(answer["failed"]))
                 return None
             if answer.get("posted") != self.entries:
                 self.table.add(section, f"import Layer JSON into {where}", "wrong count",
                                note=f"posted {answer.get('posted')} of {self.entries:,}")
                 return None
             samples.append(answer["seconds"])
-            first_url = first_url or target
             peaks.append(answer["peak_kib"])
         took = median(samples)
         per_entry, per_line = self.entries / took, self.lines / took
         if where == "SQLite":
             self.table.add(section, "import Layer JSON into SQLite: entries", rate(
                 per_entry, "entries"), ">= 20,000 entries/s", per_entry >= 20_000,
-                f"{seconds(took)} for {self.entries:,} entries, validation included"
-                + (f"; CAVEAT: {caveat}" if caveat else ""))
+                f"{seconds(took)} for {self.entries:,} entries, validation included")
             self.table.add(section, "import into SQLite: line items", rate(
                 per_line, "line items"), "", None)
         else:
             self.table.add(section, "import Layer JSON into PostgreSQL: line items", rate(
                 per_line, "line items"), ">= 50,000 line items/s", per_line >= 50_000,
-                f"{rate(per_entry, 'entries')}; {seconds(took)}"
-                + ("; entries imported without the chart (see SQLite row)" if caveat else ""))
+                f"{rate(per_entry, 'entries')}; {seconds(took)}")
         peak_mib = max(peaks) / 1024
         file_mib = self.ds.layer_entries.stat().st_size / 2**20
         self.table.add(section, f"import peak memory ({where})", f"{peak_mib:,.0f} MiB",
                        "flat in file size; 1M entries < 1 GB", peak_mib < 1024,
                        f"Layer file is {file_mib:,.0f} MiB; compare sizes for growth")
-        return {"seconds": took, "url": first_url}
+        return {"seconds": took, "url": url.format(n=0)}
 
     def import_runs(self) -> int:
         return 1 if self.size >= 1_000_000 else max(1, min(self.args.runs, 3))
 
     def sqlite_import(self) -> str | None:
         self.log("1. importing the Layer JSON into SQLite ...")
-        template = f"sqlite:///{self.workdir}/import-{{n}}.db"
-        result = self.import_into(template, "1", "SQLite")
-        if result is not None:
-            return str(result["url"])
-        url = template.format(n=0)
-        return url if self.stand_in_load(url, "1", "SQLite") else None
-
-    def stand_in_load(self, url: str, section: str, where: str) -> bool:
-        """Load the ledger with the store's bulk path when the importer is missing."""
-        answer = run_task("load", {"url": url, "chart": str(self.ds.layer_chart),
-                                   "entries": str(self.ds.layer_entries), "batch": 1000})
-        if not answer.get("available"):
-            return False
-        per_entry = answer["entries"] / answer["seconds"]
-        self.table.add(section, f"bulk post via Ledger.post, batches of 1,000 ({where})", rate(
-            per_entry, "entries"), "", None,
-            f"stand-in loader: {rate(self.lines / answer['seconds'], 'line items')}, "
-            f"peak {answer['peak_kib'] / 1024:,.0f} MiB; the reports below use this ledger")
-        return True
+        result = self.import_into(f"sqlite:///{self.workdir}/import-{{n}}.db", "1", "SQLite")
+        return None if result is None else str(result["url"])
 
     # 2-4. reports ---------------------------------------------------------------------
     def reports(self, url: str | None, section: str, where: str) -> None:
@@ -232,9 +198,9 @@ class Run:
             "url": url, "start": REPORT_START, "end": REPORT_END, "month_start": MONTH_START,
             "month_end": MONTH_END, "point": POINT_IN_TIME, "account": self.busy_account(),
             "calls": self.args.calls})
-        if not answer.get("available"):
+        if "failed" in answer:
             self.table.add(section, f"balance report, 1 year, warm Python API ({where})",
-                           NOT_AVAILABLE, label, note=str(answer.get("missing")))
+                           FAILED, label, note=str(answer["failed"]))
             return
         agrees = ledgercore_agrees(answer, self.expected)
         warm = answer["accrual_s"]
@@ -251,13 +217,9 @@ class Run:
         self.table.add("3", "running-balance statement, one account, 1 month, warm", seconds(
             answer["statement_s"]), "(none set)", None,
             f"{answer['statement_lines']} lines, {MONTH_START} to {MONTH_END}")
-        if "cash_s" in answer:
-            cash = answer["cash_s"]
-            self.table.add("4", "cash-basis balance report, 1 year, warm", seconds(cash),
-                           "<= 2x accrual", cash <= 2 * warm, f"{cash / warm:.1f}x accrual")
-        else:
-            self.table.add("4", "cash-basis balance report, 1 year, warm", NOT_AVAILABLE,
-                           "<= 2x accrual", note=str(answer.get("cash_missing")))
+        cash = answer["cash_s"]
+        self.table.add("4", "cash-basis balance report, 1 year, warm", seconds(cash),
+                       "<= 2x accrual", cash <= 2 * warm, f"{cash / warm:.1f}x accrual")
 
     def busy_account(self) -> str:
         """The first bank account: a busy account for the point and statement rows."""
@@ -274,7 +236,7 @@ class Run:
                    REPORT_START, "--end", REPORT_END, "--end-exclusive"]
         probe = _probe(command)
         if probe is not None:
-            self.table.add("2", "balance report, 1 year, cold CLI process", NOT_AVAILABLE,
+            self.table.add("2", "balance report, 1 year, cold CLI process", FAILED,
                            "<= 0.6 s", note=probe)
             return
         samples = time_process(command, self.args.runs)
@@ -327,12 +289,9 @@ class Run:
 
     # 6. PostgreSQL --------------------------------------------------------------------
     def postgres(self, url: str) -> None:
+        from sqlalchemy import create_engine, text
+
         self.log("6. PostgreSQL: import and report ...")
-        try:
-            from sqlalchemy import create_engine, text
-        except ImportError as exc:
-            self.table.add("6", "PostgreSQL", "skipped", note=str(exc))
-            return
         base = url.replace("postgresql://", "postgresql+psycopg://", 1)
         admin = create_engine(base, isolation_level="AUTOCOMMIT")
         names = [f"ledgercore_bench_{os.getpid()}_{n}" for n in range(self.import_runs())]
@@ -341,27 +300,15 @@ class Run:
                 for name in names:
                     connection.execute(text(f'CREATE DATABASE "{name}"'))
             root = base.rsplit("/", 1)[0]
-            result = self.import_into(root + "/ledgercore_bench_" + str(os.getpid()) + "_{n}",
-                                      "6", "PostgreSQL")
-            url = f"{root}/{names[0]}"
-            if result is not None or self.stand_in_load(url, "6", "PostgreSQL"):
-                self.reports(url, "6", "PostgreSQL")
+            result = self.import_into(f"{root}/ledgercore_bench_{os.getpid()}_{{n}}", "6",
+                                      "PostgreSQL")
+            if result is not None:
+                self.reports(str(result["url"]), "6", "PostgreSQL")
         finally:
             with admin.connect() as connection:
                 for name in names:
                     connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
-
-    def reset_postgres(self, url: str) -> None:
-        """Empty one of this run's PostgreSQL databases (drop and create it again)."""
-        from sqlalchemy import create_engine, text
-
-        base, name = url.rsplit("/", 1)
-        admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
 
     # 7. posting -----------------------------------------------------------------------
     def posting(self) -> None:
@@ -372,10 +319,9 @@ class Run:
                 "url": f"sqlite:///{self.workdir}/post-{attempt}.db",
                 "chart": str(self.ds.layer_chart), "entries": str(self.ds.layer_entries),
                 "count": self.args.post_count})
-            if not answer.get("available"):
+            if "failed" in answer:
                 self.table.add("7", "post one entry per transaction (SQLite file)",
-                               NOT_AVAILABLE, ">= 2,000 entries/s",
-                               note=str(answer.get("missing")))
+                               FAILED, ">= 2,000 entries/s", note=str(answer["failed"]))
                 return
             samples.append(answer["entries"] / answer["seconds"])
         per_second = median(samples)
