@@ -189,8 +189,8 @@ class Run:
                                      "(none set)"),
                                     ("cash-basis balance report, 1 year, warm",
                                      "<= 2x accrual")):
-                self.table.add(section if "cash" not in measure else "4", measure,
-                               target=target, note="needs the import above")
+                self.table.add(section if "cash" not in measure else "4", measure, "skipped",
+                               target, note="needs the import above")
             return
         if where == "SQLite":
             self.cold_cli(url)
@@ -267,7 +267,7 @@ class Run:
                 totals = peer.totals(self.ds.beancount, self.ds.journal, REPORT_START,
                                      REPORT_END)
             except Exception as exc:
-                self.table.add("5", label, "failed", note=f"{type(exc).__name__}: {exc}"[:120])
+                self.table.add("5", label, FAILED, note=f"{type(exc).__name__}: {exc}"[:120])
                 continue
             first = time.perf_counter() - started
             agrees = {k: v for k, v in totals.items() if v} == want

@@ -8,7 +8,7 @@ its length: a PostgreSQL array (``= ANY(...)``), or on SQLite a JSON array read 
 ``json_each``, so a statement's text (and the driver's prepared-statement cache) does
 not change with the number of keys. The cash lines of the projected entries and the
 period totals they add to are written here too: one insert and one upsert per write (a
-load's upserts are gathered and written once, at its end).
+load gathers its increments and writes each bucket once, at its end: `totals`).
 """
 
 from __future__ import annotations
@@ -169,7 +169,6 @@ def add_totals(db: Db, ledger_id: int, lines: Iterable[tuple[Any, ...]],
         slot = days.setdefault(key, [0, 0])
         slot[0] += effect
         slot[1] += count
-    days = {key: slot for key, slot in days.items() if slot[0] or slot[1]}
     if pending is not None:
         pending.merge(db.connection, days, CASH_PERIOD_TOTALS)
     else:

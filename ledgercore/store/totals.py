@@ -66,13 +66,13 @@ def bucket_deltas(lines: Iterable[tuple[int, int, int, int]]) -> list[Delta]:
 
 def day_deltas(days: DaySums) -> list[Delta]:
     """The increments of lines summed by day: the days, and their months and years."""
-    out: list[Delta] = [(DAY, day, account, commodity, total, count)
-                        for (day, account, commodity), (total, count) in days.items()]
     # Months are sums of days, years of months (fewer keys than days).
     months = _coarser(days, _month_of)
-    out.extend((MONTH, *key, total, count) for key, (total, count) in months.items())
     years = _coarser(months, _year_of)
-    out.extend((YEAR, *key, total, count) for key, (total, count) in years.items())
+    # Increments that add nothing (cash lines withdrawn and added back) are left out.
+    out: list[Delta] = [(granularity, *key, total, count)
+                        for granularity, sums in ((DAY, days), (MONTH, months), (YEAR, years))
+                        for key, (total, count) in sums.items() if total or count]
     # Sorted so concurrent writers take row locks in the same order (no deadlocks).
     out.sort()
     return out
@@ -128,7 +128,7 @@ def add_deltas(connection: Connection, ledger_id: int, deltas: Sequence[Delta],
     execute_many(connection, _sql(table, _UPSERT), [(ledger_id, *delta) for delta in deltas])
 
 
-# How many day buckets a load holds before writing (a few tens of MB at most).
+# How many day buckets a load holds per bucket table before writing (tens of MB at most).
 PENDING_DAYS = 100_000
 
 
@@ -166,8 +166,10 @@ class PendingTotals:
     def flush(self, connection: Connection) -> None:
         """Write the held increments (see `write_deltas`) and forget them."""
         held, self.days = self.days, {}
-        for table, days in sorted(held.items()):
-            write_deltas(connection, self.ledger_id, day_deltas(days), table)
+        # Accrual first, then cash: the order `post` writes them in (row locks taken in
+        # one order by every writer).
+        for table in sorted(held, key=lambda name: name != PERIOD_TOTALS):
+            write_deltas(connection, self.ledger_id, day_deltas(held[table]), table)
 
 
 def write_deltas(connection: Connection, ledger_id: int, deltas: Sequence[Delta],

@@ -111,7 +111,26 @@ def _keys_and_rows(url: str) -> tuple[dict[str, list[list[str]]],
         engine.dispose()
 
 
+def _dependents(url: str) -> set[tuple[str, str]]:
+    """Every index and trigger, by name, with its definition as the database states it."""
+    engine = create_engine(url)
+    sql = ("SELECT name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') "
+           "AND sql IS NOT NULL" if engine.dialect.name == "sqlite" else
+           "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' "
+           "UNION ALL SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger "
+           "WHERE NOT tgisinternal")
+    try:
+        with engine.connect() as connection:
+            return {(name, definition) for name, definition in connection.execute(text(sql))}
+    finally:
+        engine.dispose()
+
+
 def test_0004_keys_the_facts_once_and_keeps_every_row(empty_url: str) -> None:
+    migrate.downgrade(empty_url, "base")  # the PostgreSQL database is the module's
+    migrate.upgrade(empty_url, "0003")
+    before = _dependents(empty_url)
+    migrate.upgrade(empty_url)
     with Ledger.open(empty_url) as book:
         book.define_accounts(CHART)
         book.post([JournalEntry("inv", START, (LineItem("ar", USD, 500, Direction.DEBIT),
@@ -124,15 +143,21 @@ def test_0004_keys_the_facts_once_and_keeps_every_row(empty_url: str) -> None:
     assert keys == {"line_items": [["account_id"], ["commodity_id"], ["entry_id", "ledger_id"]],
                     **{t: [] for t in PROJECTION}}
     assert all(rows.values())  # every table holds rows
+    # Rebuilt tables keep every index (partial ones too) and trigger as they were.
+    after = _dependents(empty_url)
+    assert {name for name, _ in after - before} == {"ix_journal_entries_id_ledger_id"}
+    assert before <= after
     migrate.downgrade(empty_url, "0003")
-    before = _keys_and_rows(empty_url)
-    assert before[1] == rows
-    assert before[0]["line_items"] == [["account_id"], ["commodity_id"], ["entry_id"],
+    assert _dependents(empty_url) == before
+    down_keys, down_rows = _keys_and_rows(empty_url)
+    assert down_rows == rows
+    assert down_keys["line_items"] == [["account_id"], ["commodity_id"], ["entry_id"],
                                        ["ledger_id"]]
-    assert {t: len(k) for t, k in before[0].items() if t in PROJECTION} == {
+    assert {t: len(k) for t, k in down_keys.items() if t in PROJECTION} == {
         "cash_open_items": 4, "cash_allocations": 5, "cash_lines": 4, "cash_period_totals": 3}
     migrate.upgrade(empty_url)
     assert _keys_and_rows(empty_url) == (keys, rows)
+    assert _dependents(empty_url) == after
     assert _differences(empty_url) == []
     with Ledger.open(empty_url) as book:
         assert book.balances(basis=ReportingBasis.CASH) == cash
