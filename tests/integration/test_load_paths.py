@@ -13,6 +13,8 @@ effects.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy.exc import IntegrityError
 
-from ledgercore.domain import ALL_ENTRIES, LedgerError, balances
+from ledgercore.domain import ALL_ENTRIES, JournalEntry, LedgerError, balances
 from ledgercore.domain.balances import ALL_TIME
 from ledgercore.store import Ledger, driver, ledger, totals
 from tests.integration.conftest import unique_name
@@ -104,6 +106,25 @@ def test_a_failing_load_writes_no_period_totals(database_url: str) -> None:
         assert caught.value.code == "unknown_account"
         assert _stored(database_url, book)["totals"] == []
         assert book.balances() == {}
+
+
+def test_the_collector_is_paused_for_a_load_and_restored_after_it(sqlite_url: str) -> None:
+    seen: list[bool] = []
+
+    def batches(last_account: str) -> Iterator[tuple[tuple[()], list[JournalEntry]]]:
+        seen.append(gc.isenabled())
+        yield (), [sale(f"{last_account}-1", 1)]
+        seen.append(gc.isenabled())
+        yield (), [sale(f"{last_account}-2", 2, account=last_account)]
+
+    assert gc.isenabled()
+    with Ledger.open(sqlite_url, ledger=unique_name()) as book:
+        book.define_accounts(CHART)
+        assert book.load(batches("sales")).posted == 2
+        with pytest.raises(LedgerError):
+            book.load(batches("nowhere"))
+    assert seen == [False] * 4
+    assert gc.isenabled()
 
 
 class _LostRace(Exception):
