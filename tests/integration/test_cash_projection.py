@@ -208,20 +208,26 @@ def test_single_posts_in_any_order_rewind_to_the_pure_cash_view(
         assert _projection(book) == projected
 
 
-@settings(max_examples=10)
-@given(ledger=cash_ledgers(max_entries=14), cuts=st.lists(st.integers(0, 14), max_size=3),
-       first=st.integers(0, 14), limit=st.sampled_from((1, 3, 10**6)))
+@settings(max_examples=15)
+@given(ledger=cash_ledgers(max_entries=14), size=st.sampled_from((1, 2, 5, 14)),
+       first=st.integers(0, 14), limit=st.sampled_from((1, 3, 10**6)),
+       bulk=st.sampled_from((1, 2, cash_projection.BULK_READ)), in_order=st.booleans())
 def test_a_load_projects_what_the_pure_cash_view_says(
-        database_url: str, ledger: CashLedger, cuts: list[int], first: int,
-        limit: int) -> None:
+        database_url: str, ledger: CashLedger, size: int, first: int, limit: int,
+        bulk: int, in_order: bool) -> None:
     """A load gathers the cash period totals of all its batches and writes them at its
-    end (or whenever `limit` day buckets are held), on top of entries posted before."""
-    entries = ledger.entries
+    end (or whenever `limit` day buckets are held), on top of entries posted before; a
+    batch settling `bulk` entries on an account reads its open items at once. Entries come
+    in arrival order (back-dated ones rewind their accounts) or in ledger order."""
+    entries = tuple(sorted(ledger.entries, key=statement_order)) if in_order else (
+        ledger.entries)
     with Ledger.open(database_url, ledger=unique_name("load")) as book, \
-            patch.object(totals, "PENDING_DAYS", limit):
+            patch.object(totals, "PENDING_DAYS", limit), \
+            patch.object(cash_projection, "BULK_READ", bulk):
         book.define_accounts(CHART)
         book.post(entries[:first])
-        book.load(((), batch) for batch in _batches(entries[first:], cuts))
+        rest = entries[first:]
+        book.load(((), rest[start:start + size]) for start in range(0, len(rest), size))
         view = cash_view(CHART, _stored_journal(book))
         assert book.balances(basis=ReportingBasis.CASH) == balances(CHART, view)
         for day in (10, 45, 80):
