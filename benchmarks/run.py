@@ -130,8 +130,12 @@ class Run:
         return 0
 
     # 1. import ----------------------------------------------------------------------
-    def import_into(self, url: str, section: str, where: str) -> dict[str, Any] | None:
-        """Import the Layer files into `url` `runs` times (fresh databases); rows for it."""
+    def import_into(self, url: str, section: str, where: str) -> str | None:
+        """Import the Layer files into `url` `runs` times (fresh databases); rows for it.
+
+        Returns:
+            The first database's URL (its ledger serves the reports), None if it failed.
+        """
         samples, peaks = [], []
         for attempt in range(self.import_runs()):
             answer = run_task("import", {"url": url.format(n=attempt),
@@ -165,15 +169,14 @@ class Run:
         self.table.add(section, f"import peak memory ({where})", f"{peak_mib:,.0f} MiB",
                        "flat in file size; 1M entries < 1 GB", peak_mib < 1024,
                        f"Layer file is {file_mib:,.0f} MiB; compare sizes for growth")
-        return {"seconds": took, "url": url.format(n=0)}
+        return url.format(n=0)
 
     def import_runs(self) -> int:
         return 1 if self.size >= 1_000_000 else max(1, min(self.args.runs, 3))
 
     def sqlite_import(self) -> str | None:
         self.log("1. importing the Layer JSON into SQLite ...")
-        result = self.import_into(f"sqlite:///{self.workdir}/import-{{n}}.db", "1", "SQLite")
-        return None if result is None else str(result["url"])
+        return self.import_into(f"sqlite:///{self.workdir}/import-{{n}}.db", "1", "SQLite")
 
     # 2-4. reports ---------------------------------------------------------------------
     def reports(self, url: str | None, section: str, where: str) -> None:
@@ -300,10 +303,10 @@ class Run:
                 for name in names:
                     connection.execute(text(f'CREATE DATABASE "{name}"'))
             root = base.rsplit("/", 1)[0]
-            result = self.import_into(f"{root}/ledgercore_bench_{os.getpid()}_{{n}}", "6",
+            imported = self.import_into(f"{root}/ledgercore_bench_{os.getpid()}_{{n}}", "6",
                                       "PostgreSQL")
-            if result is not None:
-                self.reports(str(result["url"]), "6", "PostgreSQL")
+            if imported is not None:
+                self.reports(imported, "6", "PostgreSQL")
         finally:
             with admin.connect() as connection:
                 for name in names:
