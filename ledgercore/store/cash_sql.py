@@ -153,7 +153,7 @@ def add_totals(db: Db, ledger_id: int, lines: Iterable[tuple[Any, ...]],
         removed: what deleted lines take away (effects negated, count -1 each).
         pending: where a long write gathers its increments (None writes them now).
     """
-    days: DaySums = {}
+    days: DaySums = {} if pending is None else pending.days_for(CASH_PERIOD_TOTALS)
     day_length = MICROS_PER_DAY
     for line in lines:  # the hot loop of a bulk write: columns by position
         at = line[9]
@@ -170,6 +170,6 @@ def add_totals(db: Db, ledger_id: int, lines: Iterable[tuple[Any, ...]],
         slot[0] += effect
         slot[1] += count
     if pending is not None:
-        pending.merge(db.connection, days, CASH_PERIOD_TOTALS)
+        pending.written_if_full(db.connection)
     else:
         add_deltas(db.connection, ledger_id, day_deltas(days), CASH_PERIOD_TOTALS)

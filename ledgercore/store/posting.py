@@ -241,7 +241,8 @@ def _write(connection: Connection, catalog: Catalog, entries: Sequence[JournalEn
                       [(key, *head[1:]) for key, head in zip(keys, heads, strict=True)])
     lines: list[tuple[Any, ...]] = []
     tags: list[tuple[Any, ...]] = []
-    days: DaySums = {}  # the period-total increments, summed by day as lines are made
+    # The period-total increments, summed by day as lines are made (into a load's).
+    days: DaySums = {} if pending is None else pending.days_for()
     day_length = MICROS_PER_DAY
     for key, entry, (entry_at, _) in zip(keys, entries, instants, strict=True):
         first = len(lines)
@@ -262,5 +263,5 @@ def _write(connection: Connection, catalog: Catalog, entries: Sequence[JournalEn
     if pending is None:
         add_deltas(connection, ledger_id, day_deltas(days))
     else:
-        pending.merge(connection, days)
+        pending.written_if_full(connection)
     return keys

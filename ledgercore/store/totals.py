@@ -146,21 +146,16 @@ class PendingTotals:
         self.days: dict[str, DaySums] = {}  # by table
         self._limit = PENDING_DAYS if limit is None else limit
 
-    def merge(self, connection: Connection, days: DaySums,
-              table: str = PERIOD_TOTALS) -> None:
-        """Add a batch's day sums for `table`; write everything held once past the limit."""
+    def days_for(self, table: str = PERIOD_TOTALS) -> DaySums:
+        """The day sums held for `table`: a write adds its lines here directly."""
         held = self.days.get(table)
         if held is None:
-            held = self.days[table] = days
-        else:
-            for key, (total, count) in days.items():
-                slot = held.get(key)
-                if slot is None:
-                    held[key] = [total, count]
-                else:
-                    slot[0] += total
-                    slot[1] += count
-        if len(held) >= self._limit:
+            held = self.days[table] = {}
+        return held
+
+    def written_if_full(self, connection: Connection) -> None:
+        """Write everything held once a table holds the limit's day buckets."""
+        if any(len(held) >= self._limit for held in self.days.values()):
             self.flush(connection)
 
     def flush(self, connection: Connection) -> None:
