@@ -7,7 +7,7 @@ streamed Layer entries file, or nothing at all when any part of it is bad.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -36,7 +36,7 @@ from ledgercore.providers import (
     read_layer_balances,
 )
 from ledgercore.providers.worker import read_in_worker
-from ledgercore.store import Ledger
+from ledgercore.store import Ledger, PreparedEntries, prepare
 from ledgercore.verify import VerifyReport, verify_alpaca_jit, verify_layer_balances
 
 # Layer entries files from this size on are read in a second process (about 3,000 entries).
@@ -78,14 +78,14 @@ def import_file(ledger: Ledger, kind: PayloadKind, path: str | PathLike[str], *,
     file = Path(path)
     skipped = 0
 
-    def batches() -> Iterator[ImportBatch]:
+    def batches() -> Iterator[tuple[tuple[Account, ...], PreparedEntries]]:
         nonlocal skipped
-        for batch in _read(ledger, kind, file):
+        for batch, prepared in _read(ledger, kind, file):
             skipped += len(batch.skipped_journals)
-            yield batch
+            yield batch.accounts, prepared
 
     if not progress:
-        result = ledger.load((b.accounts, b.entries) for b in batches())
+        result = ledger.load(batches())
     else:
         # Refreshed per batch, not by rich's timer thread: with a thread running, the
         # file could not be read in a forked process.
@@ -93,23 +93,37 @@ def import_file(ledger: Ledger, kind: PayloadKind, path: str | PathLike[str], *,
                       TimeElapsedColumn(), transient=True, auto_refresh=False) as bar:
             task = bar.add_task("import", total=None)
 
-            def shown() -> Iterator[tuple[tuple[Account, ...], tuple[JournalEntry, ...]]]:
-                for batch in batches():
-                    yield batch.accounts, batch.entries
-                    bar.advance(task, len(batch.entries))
+            def shown() -> Iterator[tuple[tuple[Account, ...], PreparedEntries]]:
+                for accounts, prepared in batches():
+                    yield accounts, prepared
+                    bar.advance(task, len(prepared.entries))
                     bar.refresh()
 
             result = ledger.load(shown())
     return ImportOutcome(kind, result.accounts, result.posted, result.unchanged, skipped)
 
 
-def _read(ledger: Ledger, kind: PayloadKind, file: Path) -> Iterator[ImportBatch]:
+def _read(ledger: Ledger, kind: PayloadKind,
+          file: Path) -> Iterator[tuple[ImportBatch, PreparedEntries]]:
+    """The file's batches, each with its entries prepared for posting (`prepare`)."""
     if kind is PayloadKind.LAYER_ENTRIES:
-        read = partial(iter_layer_entries, file, chart=ledger.chart())
-        # A big file is read in a second process while this one writes (two cores: about
-        # twice the speed); a small one is not worth the process.
+        read = partial(_prepared, partial(iter_layer_entries, file, chart=ledger.chart()))
+        # A big file is read (and prepared) in a second process while this one writes
+        # (two cores: about twice the speed); a small one is not worth the process.
         yield from read_in_worker(read) if _size(file) >= READ_IN_WORKER_BYTES else read()
-    elif kind is PayloadKind.LAYER_BALANCES:
+    else:
+        yield from _prepared(partial(_whole, ledger, kind, file))
+
+
+def _prepared(read: Callable[[], Iterable[ImportBatch]],
+              ) -> Iterator[tuple[ImportBatch, PreparedEntries]]:
+    for batch in read():
+        yield batch, prepare(batch.entries)
+
+
+def _whole(ledger: Ledger, kind: PayloadKind, file: Path) -> Iterator[ImportBatch]:
+    """A payload read in one piece: the batch to post of a file of `kind`."""
+    if kind is PayloadKind.LAYER_BALANCES:
         # The chart only: a balances payload's entries are partial views of entries
         # posted elsewhere, and posting them would count them twice.
         yield read_layer_balances(file)[0]

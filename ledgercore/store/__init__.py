@@ -7,7 +7,7 @@ SQLite file or a PostgreSQL database and speaks only in domain values.
 from ledgercore.store.errors import SchemaOutOfDate, UnknownLedger, UnsupportedBasis
 from ledgercore.store.journal import Page
 from ledgercore.store.ledger import Ledger, LedgerSettings, LoadResult
-from ledgercore.store.posting import PostResult
+from ledgercore.store.posting import PostResult, PreparedEntries, prepare
 
-__all__ = ["Ledger", "LedgerSettings", "LoadResult", "Page", "PostResult", "SchemaOutOfDate",
-           "UnknownLedger", "UnsupportedBasis"]
+__all__ = ["Ledger", "LedgerSettings", "LoadResult", "Page", "PostResult", "PreparedEntries",
+           "SchemaOutOfDate", "UnknownLedger", "UnsupportedBasis", "prepare"]

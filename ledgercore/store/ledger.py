@@ -46,7 +46,7 @@ from ledgercore.store.catalog import Catalog
 from ledgercore.store.errors import SchemaOutOfDate, UnknownLedger
 from ledgercore.store.instants import from_micros, to_micros
 from ledgercore.store.journal import Page
-from ledgercore.store.posting import PostResult, post
+from ledgercore.store.posting import PostResult, PreparedEntries, post
 from ledgercore.store.schema import ledgers
 
 T = TypeVar("T")
@@ -202,7 +202,8 @@ class Ledger:
 
         return self._write(work)
 
-    def load(self, batches: Iterable[tuple[Iterable[Account], Iterable[JournalEntry]]],
+    def load(self, batches: Iterable[tuple[Iterable[Account],
+                                           Iterable[JournalEntry] | PreparedEntries]],
              ) -> LoadResult:
         """Define accounts and post entries from a stream of batches, all or nothing.
 
@@ -210,7 +211,8 @@ class Ledger:
         leaves the ledger as it was, while only one batch is in memory at a time. The
         cyclic garbage collector is paused until the load ends (for the whole process:
         a quarter of an import's time went to it); reference counting still frees
-        everything the load lets go.
+        everything the load lets go. A batch's entries may come prepared
+        (`ledgercore.store.prepare`), by a process reading them meanwhile.
 
         Raises:
             LedgerError: as `define_accounts` and `post`; the error's `batch` detail is
@@ -229,7 +231,8 @@ class Ledger:
             for index, (chart_part, entries) in enumerate(batches):
                 try:
                     accounts += self._catalog.define_accounts(connection, chart_part)
-                    done = post(connection, self._catalog, tuple(entries), pending=pending)
+                    done = post(connection, self._catalog, entries if isinstance(
+                        entries, PreparedEntries) else tuple(entries), pending=pending)
                 except LedgerError as error:
                     error.details = {**error.details, "batch": index}
                     raise

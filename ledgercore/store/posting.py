@@ -13,7 +13,7 @@ importers post thousands of entries per call and an app posts one entry per call
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +54,33 @@ class PostResult:
     unchanged: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedEntries:
+    """A batch with what posting computes of each entry without the database (`prepare`).
+
+    Attributes:
+        entries: the batch.
+        instants: each entry's effective and recorded instants in microseconds.
+        digests: each entry's content digest (how re-posting it is recognised).
+    """
+
+    entries: tuple[JournalEntry, ...]
+    instants: tuple[tuple[int, int], ...]
+    digests: tuple[str, ...]
+
+
+def prepare(entries: Iterable[JournalEntry]) -> PreparedEntries:
+    """The database-free part of posting `entries`, to pass to `post` or `Ledger.load`.
+
+    An importer prepares its batches where it reads the file (the reading process of a
+    big import), so the writing process, the slower one, does not: a twentieth of it.
+    """
+    batch = tuple(entries)
+    instants = tuple(instants_of(entry) for entry in batch)
+    return PreparedEntries(batch, instants, tuple(
+        digest_at(entry, *at) for entry, at in zip(batch, instants, strict=True)))
+
+
 @dataclass(slots=True)
 class _Stored:
     key: int
@@ -61,14 +88,15 @@ class _Stored:
     reversal_id: str | None
 
 
-def post(connection: Connection, catalog: Catalog, entries: Sequence[JournalEntry], *,
+def post(connection: Connection, catalog: Catalog,
+         batch: Sequence[JournalEntry] | PreparedEntries, *,
          pending: PendingTotals | None = None) -> PostResult:
     """Validate and write a batch inside the caller's (write) transaction.
 
     Args:
         connection: the caller's connection, in its write transaction.
         catalog: the ledger's catalog.
-        entries: the batch.
+        batch: the entries, or the entries prepared (`prepare`).
         pending: where a long write (`Ledger.load`) gathers the period-total increments
             (accrual and cash) to write them once at its end; None writes them now.
 
@@ -76,9 +104,9 @@ def post(connection: Connection, catalog: Catalog, entries: Sequence[JournalEntr
         LedgerError: the first problem found (its `path` locates it in the batch); the
             error's `problems` detail lists every problem, as dicts. Nothing is written.
     """
+    prepared = batch if isinstance(batch, PreparedEntries) else prepare(batch)
+    entries, instants, digests = prepared.entries, prepared.instants, prepared.digests
     problems: list[LedgerError] = []
-    instants = [instants_of(entry) for entry in entries]
-    digests = [digest_at(entry, *at) for entry, at in zip(entries, instants, strict=True)]
     _check_catalog(connection, catalog, entries, problems)
     stored = _stored(connection, catalog.ledger_id,
                      {e.id for e in entries} | {e.reversal_of_id for e in entries

@@ -1,4 +1,4 @@
-"""A `load` writes what posting one entry at a time writes.
+"""A `load` writes what posting one entry at a time writes (its batches prepared or not).
 
 The load path differs from a single post: the period-total increments of all its
 batches are added up in memory and written when the load ends (or when the pending
@@ -25,7 +25,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ledgercore.domain import ALL_ENTRIES, JournalEntry, LedgerError, balances
 from ledgercore.domain.balances import ALL_TIME
-from ledgercore.store import Ledger, driver, ledger, totals
+from ledgercore.store import Ledger, driver, ledger, prepare, totals
+from ledgercore.store.repository import digest
 from tests.integration.conftest import unique_name
 from tests.integration.ledgers import GeneratedLedger, ledgers
 from tests.integration.test_ledger import CHART, sale
@@ -45,7 +46,7 @@ def _expected_totals(book: Ledger, generated: GeneratedLedger) -> list[tuple[Any
 
 
 def _load_and_compare(url: str, generated: GeneratedLedger, posted_first: int,
-                      batch: int) -> None:
+                      batch: int, prepared: bool = False) -> None:
     entries = generated.entries
     with Ledger.open(url, ledger=unique_name()) as loaded, \
             Ledger.open(url, ledger=unique_name()) as single:
@@ -56,10 +57,14 @@ def _load_and_compare(url: str, generated: GeneratedLedger, posted_first: int,
         for entry in entries[:posted_first]:
             loaded.post([entry])
         rest = entries[posted_first:]
-        batches = [((), rest[start:start + batch]) for start in range(0, len(rest), batch)]
-        result = loaded.load(iter(batches))
+        parts = [rest[start:start + batch] for start in range(0, len(rest), batch)]
+        result = loaded.load(iter([((), prepare(part) if prepared else part)
+                                   for part in parts]))
         assert (result.posted, result.unchanged) == (len(rest), 0)
         assert _stored(url, loaded) == _stored(url, single)
+        # What a prepared batch stores is each entry's own digest.
+        assert {row[0]: row[-1] for row in _stored(url, loaded)["entries"]} == {
+            entry.id: digest(entry) for entry in entries}
         assert _stored(url, loaded)["totals"] == _expected_totals(loaded, generated)
         assert loaded.balances() == balances(loaded.chart(), entries, ALL_TIME, ALL_ENTRIES)
         # Loading everything again changes nothing.
@@ -77,11 +82,12 @@ def test_load_stores_what_one_by_one_posting_stores(
     posted_first = data.draw(st.integers(0, len(generated.entries)))
     batch = data.draw(st.integers(1, 6))
     limit = data.draw(st.sampled_from((1, 3, 10**6)))  # 1: write after every batch
+    prepared = data.draw(st.booleans())  # as an importer hands them over
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(driver, "COPY_MIN_ROWS", copy_min_rows)
         patch.setattr(totals, "PENDING_DAYS", limit)
         patch.setattr(ledger, "_ANALYZE_AFTER", data.draw(st.integers(1, 5)))
-        _load_and_compare(database_url, generated, posted_first, batch)
+        _load_and_compare(database_url, generated, posted_first, batch, prepared)
 
 
 @settings(max_examples=8)
