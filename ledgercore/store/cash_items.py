@@ -101,6 +101,8 @@ class OpenItems:
         self.keys = keys
         self.items: dict[ItemKey, OpenItem] = {}   # every item read or made, as it stands
         self.stored: dict[ItemKey, int] = {}       # settled as stored, for items read
+        self._changed: set[ItemKey] = set()        # settled or made since the last flush
+        self._entry_keys: dict[str, int] = {}      # of the entries of the items carried over
         # Items made or changed here that are open, by (account, commodity, counterparty)
         # and by (account, commodity): stored rows may not show them as they stand.
         self._open_by_party: dict[tuple[str, str, Counterparty | None], set[ItemKey]] = (
@@ -151,8 +153,10 @@ class OpenItems:
         For a write settling many entries of counterparties on it: one read instead of
         one per payment. The items of no counterparty, which every payment may settle,
         are still read a prefix at a time (there may be many). Call it before the first
-        `candidates`.
+        `candidates`. Once per (account, commodity) and write.
         """
+        if (account, code) in self._whole:
+            return
         self._whole.add((account, code))
         for row in self.db.rows(_ALL_OPEN, {"account": self.catalog.account_key[account],
                                             "commodity": self.catalog.commodity_key[code]}):
@@ -243,6 +247,7 @@ class OpenItems:
 
     def _track(self, item: OpenItem) -> None:
         self.items[item.key] = item
+        self._changed.add(item.key)
         account, code = item.clearing_account_id, item.commodity.code
         for found in (self._open[(account, code)],
                       self._open_by_party[(account, code, item.counterparty)]):
@@ -253,14 +258,65 @@ class OpenItems:
 
     def flush(self) -> None:
         """Write the changes: remaining amounts, new items, allocations."""
-        catalog, keys = self.catalog, self.keys
-        changes = [(self.stored[k] - item.settled, keys[k[0]], catalog.account_key[k[1]],
-                     catalog.commodity_key[k[2]]) for k, item in sorted(self.items.items())
-                    if k in self.stored and item.settled != self.stored[k]]
-        self.db.many(_SETTLE, changes)
-        insert_items(self.db, catalog, keys,
-                     [i for k, i in sorted(self.items.items()) if k not in self.stored])
+        catalog, keys, items, stored = self.catalog, self.keys, self.items, self.stored
+        changed = sorted(self._changed)
+        self.db.many(_SETTLE, [
+            (stored[k] - items[k].settled, keys[k[0]], catalog.account_key[k[1]],
+             catalog.commodity_key[k[2]]) for k in changed
+            if k in stored and items[k].settled != stored[k]])
+        insert_items(self.db, catalog, keys, [items[k] for k in changed if k not in stored])
         insert_allocations(self.db, catalog, keys, self._order)
+
+    def carry_over(self, keys: dict[str, int]) -> None:
+        """Start another step of the same write (a load's next batch) from this state.
+
+        After `flush` the stored rows are what this book holds, so the open items it read
+        or made serve the next step instead of being read again; settled ones are let
+        go, so memory stays bounded by the open items and a step costs what it changes.
+        `keys` is the next step's entry id -> row key map; it is given the keys of the
+        entries of the items kept.
+        """
+        settled: set[Group] = set()
+        for key in self._changed:
+            item = self.items[key]
+            if item.remaining > 0:
+                self.stored[key] = item.settled
+                self._entry_keys[key[0]] = self.keys[key[0]]
+            else:
+                del self.items[key]
+                self.stored.pop(key, None)
+                party = item.counterparty
+                settled.update(((key[1], key[2], _ANY, None), (key[1], key[2], _NONE, None)
+                                if party is None else (key[1], key[2], party.kind.value,
+                                                       party.id)))
+        for group in settled:
+            if group in self._prefixes:
+                prefix = self._prefixes[group]
+                prefix.keys = [key for key in prefix.keys if key in self.items]
+        if len(self._entry_keys) > 2 * len(self.items) + 1024:  # of settled items, mostly
+            self._entry_keys = {key[0]: self._entry_keys[key[0]] for key in self.items
+                                if key[0] in self._entry_keys}
+        keys.update(self._entry_keys)
+        self.keys = keys
+        self.chart = self.catalog.chart
+        self._changed.clear()
+        self.made.clear()
+        self._order.clear()
+
+    def forget(self, accounts: Collection[str]) -> None:
+        """Drop what is held of these clearing accounts (rewound: their rows changed).
+
+        Call it before the step changes anything (after `carry_over`).
+        """
+        self.items = {k: i for k, i in self.items.items() if k[1] not in accounts}
+        self.stored = {k: s for k, s in self.stored.items() if k[1] not in accounts}
+        self._prefixes = defaultdict(_Prefix, {
+            g: p for g, p in self._prefixes.items() if g[0] not in accounts})
+        self._whole = {w for w in self._whole if w[0] not in accounts}
+        self._open = defaultdict(set, {
+            g: keys for g, keys in self._open.items() if g[0] not in accounts})
+        self._open_by_party = defaultdict(set, {
+            g: keys for g, keys in self._open_by_party.items() if g[0] not in accounts})
 
 
 _ITEM_COLUMNS = ("entry_id", "account_id", "commodity_id", "ledger_id", "entry_at",

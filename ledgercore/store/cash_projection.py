@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime, timedelta
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -60,7 +61,7 @@ from ledgercore.store.schema import (
 )
 from ledgercore.store.totals import PendingTotals
 
-__all__ = ["VIEW", "WITHDRAWN", "on_posted", "rebuild"]
+__all__ = ["VIEW", "WITHDRAWN", "Backlog", "on_posted", "project_due", "rebuild"]
 
 # A write settling at least this many entries of counterparties on one clearing account
 # and commodity reads all its counterparties' open items at once, not a prefix per entry.
@@ -157,9 +158,59 @@ def _load(db: Db, catalog: Catalog,
             Counterparty(CounterpartyKind(head[4]), head[5]), reversal_of_id=head[6])
 
 
+# A load holds back at most this many written entries from the projection.
+HELD_AT_MOST = 20_000
+
+
+class Backlog:
+    """A load's (`Ledger.load`) projection, carried from one of its batches to the next.
+
+    An import's file is nearly in ledger order, not quite: an entry may come shortly
+    after entries it precedes. Projected batch by batch, nearly every batch would begin
+    by rewinding its clearing accounts. So each batch projects only the entries that no
+    later one is expected to precede: those before the latest `entry_at` seen, less the
+    largest lateness seen so far. The others are written with their batch and projected
+    with a later one (when more than `HELD_AT_MOST` wait, the earliest go anyway; all go
+    when the load ends). Order costs only time: an entry projected too early is rewound
+    as in any write. The open items read and made stay in memory from step to step
+    (`OpenItems.carry_over`), except a rewound account's.
+    """
+
+    def __init__(self) -> None:
+        self.held: dict[str, tuple[JournalEntry, int]] = {}  # written, not projected
+        self.latest: datetime | None = None
+        self.lateness = timedelta(0)
+        self.book: OpenItems | None = None
+
+    def ready(self, fresh: Iterable[JournalEntry],
+              keys: Mapping[str, int]) -> list[tuple[JournalEntry, int]]:
+        """Hold the fresh entries (arrival order); release those due, in ledger order."""
+        for entry in fresh:
+            if self.latest is None or entry.entry_at > self.latest:
+                self.latest = entry.entry_at
+            else:
+                self.lateness = max(self.lateness, self.latest - entry.entry_at)
+            self.held[entry.id] = (entry, keys[entry.id])
+        if self.latest is None:
+            return []
+        waiting = sorted(self.held.values(), key=lambda held: statement_order(held[0]))
+        cut = self.latest - self.lateness
+        due = next((i for i, (e, _) in enumerate(waiting) if e.entry_at >= cut), len(waiting))
+        return self.release(waiting[:max(due, len(waiting) - HELD_AT_MOST)])
+
+    def release(self, due: Sequence[tuple[JournalEntry, int]] | None = None,
+                ) -> list[tuple[JournalEntry, int]]:
+        """Stop holding these entries (all, by default: the load's end)."""
+        if due is None:
+            due = sorted(self.held.values(), key=lambda held: statement_order(held[0]))
+        for entry, _ in due:
+            del self.held[entry.id]
+        return list(due)
+
+
 def on_posted(connection: Connection, catalog: Catalog, entries: Sequence[JournalEntry],
               keys: Mapping[str, int] | None = None,
-              pending: PendingTotals | None = None) -> None:
+              pending: PendingTotals | None = None, backlog: Backlog | None = None) -> None:
     """Project entries just written by `post` (same transaction, entries already stored).
 
     Args:
@@ -168,16 +219,31 @@ def on_posted(connection: Connection, catalog: Catalog, entries: Sequence[Journa
         entries: the entries just written.
         keys: their row keys by entry id, when the caller has them (read otherwise).
         pending: where a long write gathers its cash period-total increments.
+        backlog: a load's projection across its batches (with `keys`); None projects
+            the entries now.
     """
     clearing = _clearing(catalog.chart)
-    fresh = sorted((e for e in entries if e.account_ids & clearing), key=statement_order)
-    if not fresh:
+    fresh = [e for e in entries if e.account_ids & clearing]
+    if backlog is None:
+        if fresh:
+            _project_fresh(_Context(connection, catalog, clearing, pending),
+                           sorted(fresh, key=statement_order), keys)
         return
-    _project_fresh(_Context(connection, catalog, clearing, pending), fresh, keys)
+    assert keys is not None, "a load's post knows the keys it wrote"
+    project_due(connection, catalog, backlog, backlog.ready(fresh, keys), pending)
+
+
+def project_due(connection: Connection, catalog: Catalog, backlog: Backlog,
+                due: Sequence[tuple[JournalEntry, int]],
+                pending: PendingTotals | None) -> None:
+    """Project entries a `Backlog` released (`Backlog.release` for the rest, at the end)."""
+    if due:
+        _project_fresh(_Context(connection, catalog, _clearing(catalog.chart), pending),
+                       [entry for entry, _ in due], {e.id: key for e, key in due}, backlog)
 
 
 def _project_fresh(context: _Context, fresh: Sequence[JournalEntry],
-                   keys: Mapping[str, int] | None) -> None:
+                   keys: Mapping[str, int] | None, backlog: Backlog | None = None) -> None:
     """`on_posted` for the fresh entries touching a clearing account, in ledger order."""
     catalog = context.catalog
     if keys is None:
@@ -187,10 +253,18 @@ def _project_fresh(context: _Context, fresh: Sequence[JournalEntry],
         context.entries[keys[entry.id]] = entry
     context.load(())  # the entries they reverse
     withdrawn = _withdrawn(context, fresh)
+    book = backlog.book if backlog is not None else None
+    if book is None:
+        book = OpenItems(context.db, catalog, context.keys)
+        if backlog is not None:
+            backlog.book = book
+    else:
+        book.carry_over(context.keys)
     later = later_entries(context.db, catalog, context.clearing, fresh)
     again: set[int] = set().union(*later.values())
     if later:
         rewind(context.db, catalog, later)
+        book.forget(later.keys())
         context.load(again)
     fresh_ids = {e.id for e in fresh}
     work = sorted([*fresh, *(context.entries[k] for k in again)], key=statement_order)
@@ -206,7 +280,6 @@ def _project_fresh(context: _Context, fresh: Sequence[JournalEntry],
         if entry.counterparty is not None:
             for group in decreases:
                 settling[group] += 1
-    book = OpenItems(context.db, catalog, context.keys)
     for (account, code), count in sorted(settling.items()):
         if count >= BULK_READ:
             book.read_open(account, code)

@@ -228,11 +228,13 @@ class Ledger:
             accounts = posted = unchanged = 0
             analysed = False
             pending = totals.PendingTotals(self._catalog.ledger_id)
+            backlog = cash_projection.Backlog()
             for index, (chart_part, entries) in enumerate(batches):
                 try:
                     accounts += self._catalog.define_accounts(connection, chart_part)
                     done = post(connection, self._catalog, entries if isinstance(
-                        entries, PreparedEntries) else tuple(entries), pending=pending)
+                        entries, PreparedEntries) else tuple(entries), pending=pending,
+                                backlog=backlog)
                 except LedgerError as error:
                     error.details = {**error.details, "batch": index}
                     raise
@@ -243,6 +245,8 @@ class Ledger:
                     # looks entries up by their unique key (see `driver.analyze`).
                     driver.analyze(connection, _ANALYZED)
                     analysed = True
+            cash_projection.project_due(connection, self._catalog, backlog,
+                                        backlog.release(), pending)
             pending.flush(connection)
             return LoadResult(accounts, posted, unchanged)
 

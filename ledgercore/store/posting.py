@@ -90,7 +90,8 @@ class _Stored:
 
 def post(connection: Connection, catalog: Catalog,
          batch: Sequence[JournalEntry] | PreparedEntries, *,
-         pending: PendingTotals | None = None) -> PostResult:
+         pending: PendingTotals | None = None,
+         backlog: cash_projection.Backlog | None = None) -> PostResult:
     """Validate and write a batch inside the caller's (write) transaction.
 
     Args:
@@ -99,6 +100,8 @@ def post(connection: Connection, catalog: Catalog,
         batch: the entries, or the entries prepared (`prepare`).
         pending: where a long write (`Ledger.load`) gathers the period-total increments
             (accrual and cash) to write them once at its end; None writes them now.
+        backlog: a load's cash projection, carried across its batches (see
+            `cash_projection.Backlog`); None projects the entries now.
 
     Raises:
         LedgerError: the first problem found (its `path` locates it in the batch); the
@@ -155,7 +158,7 @@ def post(connection: Connection, catalog: Catalog,
             raise AlreadyReversed(f"entry {entry_id} is already reversed",
                                   entry_id=entry_id)
     cash_projection.on_posted(connection, catalog, written,
-                              dict(zip(fresh, keys, strict=True)), pending)
+                              dict(zip(fresh, keys, strict=True)), pending, backlog)
     return PostResult(tuple(fresh), tuple(unchanged))
 
 

@@ -208,22 +208,26 @@ def test_single_posts_in_any_order_rewind_to_the_pure_cash_view(
         assert _projection(book) == projected
 
 
-@settings(max_examples=15)
+@settings(max_examples=25)
 @given(ledger=cash_ledgers(max_entries=14), size=st.sampled_from((1, 2, 5, 14)),
        first=st.integers(0, 14), limit=st.sampled_from((1, 3, 10**6)),
-       bulk=st.sampled_from((1, 2, cash_projection.BULK_READ)), in_order=st.booleans())
+       bulk=st.sampled_from((1, 2, cash_projection.BULK_READ)), in_order=st.booleans(),
+       held=st.sampled_from((0, 1, 3, cash_projection.HELD_AT_MOST)))
 def test_a_load_projects_what_the_pure_cash_view_says(
         database_url: str, ledger: CashLedger, size: int, first: int, limit: int,
-        bulk: int, in_order: bool) -> None:
+        bulk: int, in_order: bool, held: int) -> None:
     """A load gathers the cash period totals of all its batches and writes them at its
     end (or whenever `limit` day buckets are held), on top of entries posted before; a
     batch settling `bulk` entries on an account reads its open items at once. Entries come
-    in arrival order (back-dated ones rewind their accounts) or in ledger order."""
+    in arrival order (back-dated ones rewind their accounts) or in ledger order. The
+    entries a later batch may precede wait for it, `held` of them at most, and the open
+    items carry over from batch to batch."""
     entries = tuple(sorted(ledger.entries, key=statement_order)) if in_order else (
         ledger.entries)
     with Ledger.open(database_url, ledger=unique_name("load")) as book, \
             patch.object(totals, "PENDING_DAYS", limit), \
-            patch.object(cash_projection, "BULK_READ", bulk):
+            patch.object(cash_projection, "BULK_READ", bulk), \
+            patch.object(cash_projection, "HELD_AT_MOST", held):
         book.define_accounts(CHART)
         book.post(entries[:first])
         rest = entries[first:]
@@ -248,7 +252,7 @@ def test_row_keys_given_by_the_caller_project_the_same(database_url: str, ledger
 
     def with_keys(connection: Connection, catalog: Catalog,
                   entries: Sequence[JournalEntry], keys: Any = None,
-                  pending: Any = None) -> None:
+                  pending: Any = None, backlog: Any = None) -> None:
         je = journal_entries.c
         found = dict(connection.execute(select(je.external_id, je.id).where(
             je.ledger_id == catalog.ledger_id,
@@ -260,7 +264,7 @@ def test_row_keys_given_by_the_caller_project_the_same(database_url: str, ledger
             return real_keys_of(db, ledger_id, ids)
 
         with patch.object(cash_projection, "_keys_of", keys_of):
-            real(connection, catalog, entries, keys=found, pending=pending)
+            real(connection, catalog, entries, keys=found, pending=pending, backlog=backlog)
 
     real, real_keys_of = cash_projection.on_posted, cash_projection._keys_of
     with Ledger.open(database_url, ledger=unique_name("keys")) as book, \
