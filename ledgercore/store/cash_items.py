@@ -210,6 +210,7 @@ class OpenItems:
         key = (entry_id, account, commodity.code)
         if key not in self.items:
             self.keys[entry_id] = entry_key
+            self._entry_keys[entry_id] = entry_key
             # The basis is not needed to allocate; recognising lines recomputes it.
             self.items[key] = OpenItem(
                 entry_id, account, commodity, self.chart.get(account).normal,

@@ -343,3 +343,28 @@ def test_upgrading_from_0001_projects_existing_ledgers(sqlite_url: str) -> None:
     migrate.upgrade(sqlite_url)
     with Ledger.open(sqlite_url, ledger=name) as book:
         assert book.balances(basis=ReportingBasis.CASH) == before
+
+
+def _at(day: int, n: int) -> JournalEntry:
+    return JournalEntry(f"e{n}", START + timedelta(days=day),
+                        (LineItem("ar", USD, 1, Direction.DEBIT),
+                         LineItem("product", USD, 1, Direction.CREDIT)))
+
+
+def test_a_backlog_releases_what_no_later_entry_is_expected_to_precede() -> None:
+    backlog = cash_projection.Backlog()
+    keys = {f"e{n}": n for n in range(10)}
+
+    def ready(*entries: JournalEntry) -> list[str]:
+        return [entry.id for entry, _ in backlog.ready(entries, keys)]
+
+    # In order so far: no lateness seen, all but the latest instant go.
+    assert ready(_at(0, 0), _at(1, 1), _at(2, 2)) == ["e0", "e1"]
+    # One comes two days late: from now on the last two days wait.
+    assert ready(_at(5, 3), _at(3, 4)) == ["e2"]
+    assert backlog.lateness == timedelta(days=2)
+    assert ready(_at(6, 5), _at(9, 6)) == ["e4", "e3", "e5"]
+    with patch.object(cash_projection, "HELD_AT_MOST", 1):  # too many wait: earliest go
+        assert ready(_at(8, 7), _at(10, 8)) == ["e7", "e6"]
+    assert [(e.id, key) for e, key in backlog.release()] == [("e8", 8)]
+    assert not backlog.held
