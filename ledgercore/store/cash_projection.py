@@ -219,8 +219,7 @@ def on_posted(connection: Connection, catalog: Catalog, entries: Sequence[Journa
         entries: the entries just written.
         keys: their row keys by entry id, when the caller has them (read otherwise).
         pending: where a long write gathers its cash period-total increments.
-        backlog: a load's projection across its batches (with `keys`); None projects
-            the entries now.
+        backlog: a load's projection across its batches; None projects the entries now.
     """
     clearing = _clearing(catalog.chart)
     fresh = [e for e in entries if e.account_ids & clearing]
@@ -229,7 +228,8 @@ def on_posted(connection: Connection, catalog: Catalog, entries: Sequence[Journa
             _project_fresh(_Context(connection, catalog, clearing, pending),
                            sorted(fresh, key=statement_order), keys)
         return
-    assert keys is not None, "a load's post knows the keys it wrote"
+    if keys is None:  # `post` passes them
+        keys = _keys_of(Db(connection), catalog.ledger_id, [e.id for e in fresh])
     project_due(connection, catalog, backlog, backlog.ready(fresh, keys), pending)
 
 
