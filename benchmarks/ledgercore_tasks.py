@@ -18,6 +18,7 @@ so that task measures the store alone, not the Layer importer.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import statistics
 import sys
@@ -52,16 +53,48 @@ def _peak_kib() -> int:
             + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 
 
+def _cpu_seconds(usage: resource.struct_rusage) -> float:
+    return usage.ru_utime + usage.ru_stime
+
+
+def _server_cpu(url: str) -> float | None:
+    """CPU seconds so far of this machine's PostgreSQL processes (every backend and helper),
+    when `url` is a PostgreSQL one and /proc shows them; None otherwise."""
+    if not url.startswith("postgresql"):
+        return None
+    total, ticks = 0, os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            command, fields = stat.read_text().split(" (", 1)[1].rsplit(")", 1)
+        except (OSError, IndexError, ValueError):
+            continue  # ended meanwhile
+        if command == "postgres":
+            values = fields.split()
+            total += int(values[11]) + int(values[12])  # utime + stime, in clock ticks
+    return total / ticks if total else None
+
+
 def task_import(args: dict[str, Any]) -> dict[str, Any]:
     ledger = Ledger.open(args["url"])
     started = time.perf_counter()
     import_file(ledger, PayloadKind.LAYER_BALANCES, Path(args["chart"]))
     chart_seconds = time.perf_counter() - started
+    server_before = _server_cpu(args["url"])
+    writer_before = _cpu_seconds(resource.getrusage(resource.RUSAGE_SELF))
+    reader_before = _cpu_seconds(resource.getrusage(resource.RUSAGE_CHILDREN))
     started = time.perf_counter()
     outcome = import_file(ledger, PayloadKind.LAYER_ENTRIES, Path(args["entries"]))
     seconds = time.perf_counter() - started
+    server_after = _server_cpu(args["url"])
+    # Where the import's time went: the writing process, the reading process it forked
+    # (counted once it has ended) and, on a local PostgreSQL, the server's processes.
     return {"seconds": seconds, "chart_seconds": chart_seconds, "posted": outcome.posted,
-            "peak_kib": _peak_kib()}
+            "peak_kib": _peak_kib(),
+            "writer_cpu": _cpu_seconds(resource.getrusage(resource.RUSAGE_SELF)) - writer_before,
+            "reader_cpu": (_cpu_seconds(resource.getrusage(resource.RUSAGE_CHILDREN))
+                           - reader_before),
+            "server_cpu": None if server_before is None or server_after is None
+            else max(0.0, server_after - server_before)}
 
 
 def _period(start: str, end: str) -> Period:

@@ -137,6 +137,7 @@ class Run:
             The first database's URL (its ledger serves the reports), None if it failed.
         """
         samples, peaks = [], []
+        cpu: dict[str, list[float]] = {"writer": [], "reader": [], "server": []}
         for attempt in range(self.import_runs()):
             answer = run_task("import", {"url": url.format(n=attempt),
                                          "chart": str(self.ds.layer_chart),
@@ -152,18 +153,24 @@ class Run:
                 return None
             samples.append(answer["seconds"])
             peaks.append(answer["peak_kib"])
+            for process, spent in cpu.items():
+                if answer.get(f"{process}_cpu") is not None:
+                    spent.append(answer[f"{process}_cpu"])
         took = median(samples)
+        # CPU seconds by process say which one sets the pace (steadier than wall time).
+        split = "CPU " + ", ".join(f"{process} {median(spent):.1f} s"
+                                   for process, spent in cpu.items() if spent)
         per_entry, per_line = self.entries / took, self.lines / took
         if where == "SQLite":
             self.table.add(section, "import Layer JSON into SQLite: entries", rate(
                 per_entry, "entries"), ">= 20,000 entries/s", per_entry >= 20_000,
-                f"{seconds(took)} for {self.entries:,} entries, validation included")
+                f"{seconds(took)} for {self.entries:,} entries, validation included; {split}")
             self.table.add(section, "import into SQLite: line items", rate(
                 per_line, "line items"), "", None)
         else:
             self.table.add(section, "import Layer JSON into PostgreSQL: line items", rate(
                 per_line, "line items"), ">= 50,000 line items/s", per_line >= 50_000,
-                f"{rate(per_entry, 'entries')}; {seconds(took)}")
+                f"{rate(per_entry, 'entries')}; {seconds(took)}; {split}")
         peak_mib = max(peaks) / 1024
         file_mib = self.ds.layer_entries.stat().st_size / 2**20
         self.table.add(section, f"import peak memory ({where})", f"{peak_mib:,.0f} MiB",
