@@ -102,13 +102,18 @@ class _Context:
             for key, entry in _load(self.db, self.catalog, missing):
                 self.entries[key] = entry
                 self.keys[entry.id] = key
+        # An original's key may be known without the entry being loaded (a load's open
+        # items carried over name their entries' keys): what is loaded decides.
         wanted = {e.reversal_of_id for e in self.entries.values()
-                  if e.reversal_of_id is not None} - self.keys.keys() - self._absent
-        if wanted:  # originals not posted (yet) are looked for once
-            found = _keys_of(self.db, self.catalog.ledger_id, wanted)
-            self._absent.update(wanted - found.keys())
-            self.keys.update(found)
-            self.load(found.values())
+                  if e.reversal_of_id is not None
+                  and self.keys.get(e.reversal_of_id) not in self.entries} - self._absent
+        if wanted:
+            unknown = wanted - self.keys.keys()
+            if unknown:  # originals not posted (yet) are looked for once
+                found = _keys_of(self.db, self.catalog.ledger_id, unknown)
+                self._absent.update(unknown - found.keys())
+                self.keys.update(found)
+            self.load([self.keys[i] for i in wanted if i in self.keys])
 
     def original(self, entry: JournalEntry) -> JournalEntry | None:
         """The entry `entry` reverses, when it comes first in ledger order."""
