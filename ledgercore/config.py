@@ -24,6 +24,10 @@ DATABASE_URL_VARIABLE = "LEDGERCORE_DATABASE_URL"
 DEFAULT_DATABASE_URL = "sqlite:///ledgercore.db"
 # How long a SQLite writer waits for another process's write lock, in milliseconds.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# WAL pages written between automatic checkpoints. Each checkpoint syncs the file to disk
+# twice; at SQLite's default (1,000 pages) that was a quarter of the time of posting one
+# entry per transaction. The price is a write-ahead log of up to ~40 MB between them.
+SQLITE_CHECKPOINT_PAGES = 10_000
 # The execution option that marks a connection's next transaction as a writer.
 WRITE_OPTION = "ledgercore_write"
 
@@ -60,7 +64,8 @@ def create_engine(url: str | URL | None = None, **options: Any) -> Engine:
     Returns:
         A SQLAlchemy engine. SQLite connections run in WAL mode with foreign keys on,
         a busy timeout and ``synchronous=NORMAL`` (durable across process crashes; a
-        power loss may drop the last commits, never corrupt the file).
+        power loss may drop the last commits, never corrupt the file), checkpointing
+        every `SQLITE_CHECKPOINT_PAGES` pages.
     """
     parsed = normalize_url(url if url is not None else resolve_database_url(None))
     if parsed.get_backend_name() != "sqlite":
@@ -86,6 +91,7 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
         if wal:
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute(f"PRAGMA wal_autocheckpoint = {SQLITE_CHECKPOINT_PAGES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
