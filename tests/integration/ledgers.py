@@ -78,7 +78,11 @@ def charts(draw: st.DrawFn) -> tuple[Account, ...]:
 @st.composite
 def entries_for(draw: st.DrawFn, accounts: tuple[Account, ...], count: int,
                 prefix: str = "") -> tuple[JournalEntry, ...]:
-    """`count` balanced entries posting to `accounts` (each a set of debit/credit pairs)."""
+    """`count` balanced entries posting to `accounts` (each a set of debit/credit pairs).
+
+    About one in six is reversed: the original (linked to its reversal) is followed by
+    the reversal, effective at once or up to days later (across a bucket edge, often).
+    """
     ids = [a.id for a in accounts]
     out = []
     for index in range(count):
@@ -93,14 +97,19 @@ def entries_for(draw: st.DrawFn, accounts: tuple[Account, ...], count: int,
         order = draw(st.permutations(range(len(lines))))
         at = draw(instants())
         late = timedelta(seconds=draw(st.sampled_from((0, 0, 1, 3600))))
-        out.append(JournalEntry(
+        entry = JournalEntry(
             id=f"{prefix}{draw(st.sampled_from(ID_PREFIXES))}{index}",
             entry_at=at, created_at=at + late,
             line_items=tuple(lines[i] for i in order),
             entry_type=draw(st.sampled_from(("MANUAL", "INVOICE"))),
             description=draw(st.sampled_from((None, "sale", "refund"))),
             counterparty=draw(st.sampled_from(PARTIES)),
-            tags=tuple(draw(st.lists(st.sampled_from(TAGS), max_size=2, unique=True)))))
+            tags=tuple(draw(st.lists(st.sampled_from(TAGS), max_size=2, unique=True))))
+        if draw(st.integers(0, 5)) == 0:
+            lag = timedelta(minutes=draw(st.sampled_from((0, 0, 90, 3 * 24 * 60))))
+            out.extend(entry.reverse(f"{entry.id}-rev", entry_at=at + lag))
+        else:
+            out.append(entry)
     return tuple(out)
 
 
