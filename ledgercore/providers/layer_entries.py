@@ -166,6 +166,7 @@ def read_layer_entries(path: str | PathLike[str], *,
 
 
 def iter_layer_entries(path: str | PathLike[str], *, batch_size: int = DEFAULT_BATCH_SIZE,
+                       first_batch_size: int | None = None,
                        chart: ChartOfAccounts | None = None,
                        read_size: int = 1 << 20) -> Iterator[ImportBatch]:
     """Stream a Layer entries file as batches of at most `batch_size` entries.
@@ -181,6 +182,9 @@ def iter_layer_entries(path: str | PathLike[str], *, batch_size: int = DEFAULT_B
     Args:
         path: the file.
         batch_size: entries per batch.
+        first_batch_size: entries in the first batch (default `batch_size`): a writer
+            working while the file is read waits for the first batch only, so a small one
+            lets it start sooner.
         chart: accounts already known, for line items that only name their account.
         read_size: characters read at a time.
 
@@ -192,11 +196,12 @@ def iter_layer_entries(path: str | PathLike[str], *, batch_size: int = DEFAULT_B
     mapper = _EntryMapper(chart, name, check_repeats=False)
     with open(path, "rb") as stream:
         pending: list[Any] = []
+        size = first_batch_size or batch_size
         for raw in iter_data_array(stream, source=name, chunk_chars=read_size):
             pending.append(raw)
-            if len(pending) >= batch_size:
+            if len(pending) >= size:
                 entries = mapper.map(pending)
-                pending = []
+                pending, size = [], batch_size
                 if not mapper.problems:
                     yield ImportBatch(PayloadKind.LAYER_ENTRIES,
                                       accounts=mapper.book.take_fresh(),

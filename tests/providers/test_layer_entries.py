@@ -246,6 +246,9 @@ def test_streaming_yields_the_same_entries_as_reading_whole(tmp_path: Path) -> N
     assert [len(b.entries) for b in batches] == [5, 5, 5, 5, 3]
     assert tuple(e for b in batches for e in b.entries) == whole.entries
     assert tuple(a for b in batches for a in b.accounts) == whole.accounts
+    sooner = list(iter_layer_entries(path, batch_size=5, first_batch_size=2))
+    assert [len(b.entries) for b in sooner] == [2, 5, 5, 5, 5, 1]
+    assert tuple(e for b in sooner for e in b.entries) == whole.entries
 
 
 def peak_streaming(path: Path, entries: int) -> int:
