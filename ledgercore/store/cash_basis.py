@@ -66,7 +66,7 @@ def view(connection: Connection, catalog: Catalog) -> tuple[JournalEntry, ...]:
 
 
 # Cash-basis prefix sums: the accrual buckets and lines plus the cash lines' (one query).
-SOURCES = (*totals.ACCRUAL, (cash_period_totals, cash_lines, cash_lines.c.sign))
+SOURCES = (*totals.ACCRUAL, (cash_period_totals.name, cash_lines.name, "sign"))
 
 
 def filtered_sums(connection: Connection, ledger_id: int, start: int | None, end: int | None,

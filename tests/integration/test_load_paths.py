@@ -14,13 +14,14 @@ effects.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from ledgercore.domain import ALL_ENTRIES, JournalEntry, LedgerError, balances
@@ -97,8 +98,15 @@ def test_a_bucket_created_meanwhile_falls_back_to_the_upsert(
     # As if every bucket had been created by a concurrent writer after the load read
     # the existing ones: the COPY meets them, is undone, and the upsert adds instead.
     posted_first = data.draw(st.integers(0, len(generated.entries)))
+    read = totals.fetch_all
+
+    def none_existing(connection: Connection, sql: str,
+                      parameters: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        existing = sql.startswith("SELECT granularity, bucket_start")  # `_EXISTING`
+        return [] if existing else read(connection, sql, parameters)
+
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(totals, "fetch_all", lambda *args: [])
+        patch.setattr(totals, "fetch_all", none_existing)
         patch.setattr(driver, "COPY_MIN_ROWS", 1)
         _load_and_compare(pg_url, generated, posted_first, batch=4)
 
