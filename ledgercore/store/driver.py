@@ -1,4 +1,4 @@
-"""Statements handed straight to the database driver, for the posting paths.
+"""Statements handed straight to the database driver, for the posting paths and reports.
 
 Posting one entry is a handful of small statements, and an import writes hundreds of
 thousands of rows; through SQLAlchemy's compiled-statement machinery each costs more in
