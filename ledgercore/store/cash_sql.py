@@ -13,7 +13,6 @@ load gathers its increments and writes each bucket once, at its end: `totals`).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
@@ -22,6 +21,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
+from ledgercore.store import driver
 from ledgercore.store.driver import COPY_MIN_ROWS, insert_tuples
 from ledgercore.store.instants import MICROS_PER_DAY
 from ledgercore.store.schema import cash_period_totals
@@ -51,24 +51,18 @@ class Db:
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
-        self.postgres = connection.dialect.name == "postgresql"
+        self.dialect = connection.dialect.name
+        self.postgres = self.dialect == "postgresql"
         self.raw: Any = connection.connection.dbapi_connection
         self._error = connection.dialect.loaded_dbapi.Error
 
     def members(self, name: str, column: str) -> str:
         """SQL testing `column` against the key list bound as `name` (see `keys`)."""
-        if self.postgres:
-            return f"{column} = ANY(:{name})"
-        return f"{column} IN (SELECT value FROM json_each(:{name}))"
+        return driver.members(self.dialect, name, column)
 
     def keys(self, values: Iterable[Any]) -> Any:
         """A list of keys as one bound value for `members`."""
-        values = list(values)
-        if self.postgres:
-            return values
-        if all(type(value) is int for value in values):  # row keys: no escaping to do
-            return f"[{','.join(map(str, values))}]"
-        return json.dumps(values)
+        return driver.list_value(self.dialect, values)
 
     def rows(self, sql: str, parameters: Mapping[str, Any]) -> list[Any]:
         """The rows of a ``:name``-style query, as driver tuples."""

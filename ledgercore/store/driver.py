@@ -14,8 +14,9 @@ every table is written in bulk without reading keys back row by row.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
@@ -37,6 +38,28 @@ def in_driver_style(connection: Connection, sql: str) -> str:
 def _in_style(dialect: str, sql: str) -> str:
     # sqlite3 takes :name with mapping parameters; psycopg wants %(name)s.
     return sql if dialect == "sqlite" else _NAMED.sub(r"%(\1)s", sql)
+
+
+def members(dialect: str, name: str, column: str) -> str:
+    """SQL testing `column` against the list bound as `name` (see `list_value`).
+
+    A list is one bound value whatever its length, so a statement's text (and the
+    driver's prepared-statement cache) does not change with it: a PostgreSQL array, or
+    on SQLite a JSON array read by ``json_each``.
+    """
+    if dialect == "postgresql":
+        return f"{column} = ANY(:{name})"
+    return f"{column} IN (SELECT value FROM json_each(:{name}))"
+
+
+def list_value(dialect: str, values: Iterable[Any]) -> Any:
+    """A list of keys or ids as the one bound value `members` tests against."""
+    values = list(values)
+    if dialect == "postgresql":
+        return values
+    if all(type(value) is int for value in values):  # row keys: no escaping to do
+        return f"[{','.join(map(str, values))}]"
+    return json.dumps(values)
 
 
 def dbapi_cursor(connection: Connection) -> Any:

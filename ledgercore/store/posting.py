@@ -12,9 +12,9 @@ importers post thousands of entries per call and an app posts one entry per call
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import and_, update
@@ -31,7 +31,14 @@ from ledgercore.domain.errors import (
 from ledgercore.domain.money import Commodity
 from ledgercore.store import cash_projection
 from ledgercore.store.catalog import Catalog
-from ledgercore.store.driver import fetch_all, insert_one, insert_tuples, reserve_keys
+from ledgercore.store.driver import (
+    fetch_all,
+    insert_one,
+    insert_tuples,
+    list_value,
+    members,
+    reserve_keys,
+)
 from ledgercore.store.instants import MICROS_PER_DAY
 from ledgercore.store.repository import (
     ENTRY_COLUMNS,
@@ -193,18 +200,13 @@ def _check_catalog(connection: Connection, catalog: Catalog,
                     path=f"$[{index}].line_items[{position}].commodity"))
 
 
-# An id list is one bound value, so the statement text never changes with its length:
-# a PostgreSQL array, or a JSON array that SQLite reads with `json_each`. On
-# PostgreSQL the ids go through ``= ANY``, which the unique (ledger, external id) index
-# answers directly once the planner knows the ledger's size (see `Ledger.load`).
-_STORED_SQL = {
-    "sqlite": ("SELECT external_id, id, digest, reversal_id FROM journal_entries "
-               "WHERE ledger_id = :ledger AND external_id IN (SELECT value FROM json_each(:ids))"),
-    "postgresql": ("SELECT external_id, id, digest, reversal_id FROM journal_entries "
-                   "WHERE ledger_id = :ledger AND external_id = ANY(:ids)"),
-}
-_STORED_ONE = ("SELECT external_id, id, digest, reversal_id FROM journal_entries "
-               "WHERE ledger_id = :ledger AND external_id = :id")
+# An id list is one bound value (`driver.members`), so the statement text never changes
+# with its length. On PostgreSQL the ids go through ``= ANY``, which the unique (ledger,
+# external id) index answers directly once the planner knows the ledger's size (see
+# `Ledger.load`).
+_STORED_SQL = ("SELECT external_id, id, digest, reversal_id FROM journal_entries "
+               "WHERE ledger_id = :ledger AND {ids}")
+_STORED_ONE = _STORED_SQL.format(ids="external_id = :id")
 
 
 def _stored(connection: Connection, ledger_id: int, ids: set[str]) -> dict[str, _Stored]:
@@ -214,12 +216,15 @@ def _stored(connection: Connection, ledger_id: int, ids: set[str]) -> dict[str, 
         found = fetch_all(connection, _STORED_ONE, {"ledger": ledger_id, "id": next(iter(ids))})
     else:
         dialect = connection.dialect.name
-        wanted = sorted(ids)
-        found = fetch_all(connection, _STORED_SQL[dialect], {
-            "ledger": ledger_id,
-            "ids": wanted if dialect == "postgresql" else json.dumps(wanted)})
+        found = fetch_all(connection, _stored_many(dialect), {
+            "ledger": ledger_id, "ids": list_value(dialect, sorted(ids))})
     return {external_id: _Stored(key, entry_digest, reversal_id)
             for external_id, key, entry_digest, reversal_id in found}
+
+
+@lru_cache(maxsize=4)
+def _stored_many(dialect: str) -> str:
+    return _STORED_SQL.format(ids=members(dialect, "ids", "external_id"))
 
 
 def _link(entry_id: str, reversal_id: str, index: int, links: dict[str, str],

@@ -13,7 +13,6 @@ zero still appears in a report, as it does in the domain's computation.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from itertools import pairwise
@@ -23,7 +22,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from ledgercore.store.driver import driver_cursor, execute_many, fetch_all, insert_tuples
+from ledgercore.store.driver import (
+    driver_cursor,
+    execute_many,
+    fetch_all,
+    insert_tuples,
+    list_value,
+    members,
+)
 from ledgercore.store.instants import MICROS_PER_DAY, bucket_starts
 from ledgercore.store.schema import DAY, MONTH, YEAR, line_items, period_totals
 
@@ -286,11 +292,10 @@ def prefix_sums(connection: Connection, ledger_id: int, instants: Sequence[int |
             parameters[f"{name}{label}"] = bound
         # Which of the year's months, the month's days and the day's lines lie before it.
         cuts.append(tuple(low < high for low, high in pairwise(bounds)))
-    postgres = connection.dialect.name == "postgresql"
+    dialect = connection.dialect.name
     if account_keys is not None:
-        parameters["keys"] = list(account_keys) if postgres else json.dumps(
-            list(account_keys))
-    sql = _prefix_sql(connection.dialect.name, sources, tuple(cuts), account_keys is not None)
+        parameters["keys"] = list_value(dialect, account_keys)
+    sql = _prefix_sql(dialect, sources, tuple(cuts), account_keys is not None)
     found: list[Sums] = [{} for _ in distinct]
     for label, account, commodity, total, count in fetch_all(connection, sql, parameters):
         found[label][(account, commodity)] = (int(total), int(count))
@@ -303,9 +308,7 @@ def _prefix_sql(dialect: str, sources: tuple[Source, ...], cuts: tuple[tuple[boo
     """The SQL of `prefix_sums` for one shape: per instant, () when it is "after
     everything", else whether its year has whole months before it, its month whole days
     and its day lines (a part that would read an empty range is left out)."""
-    accounts = "" if not by_account else (
-        " AND account_id = ANY(:keys)" if dialect == "postgresql"
-        else " AND account_id IN (SELECT value FROM json_each(:keys))")
+    accounts = f" AND {members(dialect, 'keys', 'account_id')}" if by_account else ""
     parts: list[str] = []
     for label, cut in enumerate(cuts):
         for bucket_table, line_table, count in sources:
