@@ -9,7 +9,11 @@ object, the measured figures. Tasks:
   report (accrual and cash), one account's point-in-time balance and one account's
   running-balance statement for a month; it also returns the year's figures so the
   caller can check them against the generator's;
-- ``post``: post entries one at a time through the Python API, each its own transaction.
+- ``post``: post entries one at a time through the Python API, each its own transaction;
+- ``floor``: write the rows an import wrote, and nothing else, into an empty ledger of the
+  same engine: on SQLite through the driver's ``executemany`` (as the import binds them)
+  and by SQLite's own ``INSERT ... SELECT``; on PostgreSQL by binary COPY, with the
+  schema's foreign keys and without them. No import can be faster than its own rows.
 
 Entries for ``post`` are built here from the generated Layer file with the domain types,
 so that task measures the store alone, not the Layer importer.
@@ -43,6 +47,7 @@ from ledgercore.domain import (
 )
 from ledgercore.importing import import_file
 from ledgercore.providers import PayloadKind
+from ledgercore.providers.layer_entries import DEFAULT_BATCH_SIZE
 from ledgercore.store import Ledger
 
 
@@ -201,7 +206,127 @@ def task_post(args: dict[str, Any]) -> dict[str, Any]:
     return {"entries": len(entries), "seconds": seconds}
 
 
-TASKS = {"import": task_import, "warm": task_warm, "post": task_post}
+# The tables an import writes, in the order it writes them.
+WRITTEN = ("journal_entries", "line_items", "entry_tags", "period_totals", "cash_open_items",
+           "cash_allocations", "cash_lines", "cash_period_totals")
+# The chart and ledger rows, copied first and not timed.
+CHART = ("ledgers", "commodities", "accounts")
+
+
+def task_floor(args: dict[str, Any]) -> dict[str, Any]:
+    source, targets = args["source"], args["targets"]  # two empty databases, one per pass
+    for target in targets:
+        Ledger.open(target).close()  # the schema, made by the migrations
+    if source.startswith("sqlite"):
+        return _sqlite_floor(source, targets, DEFAULT_BATCH_SIZE)
+    return _postgres_floor(source, targets)
+
+
+def _sqlite_floor(source: str, targets: list[str], batch: int) -> dict[str, Any]:
+    """Seconds to insert the import's rows into an empty ledger file, in one transaction.
+
+    ``driver_s``: read back (untimed) and bound by ``executemany`` in the import's batch
+    sizes, with the connection settings ledgercore uses (foreign keys on, WAL);
+    ``engine_s``: the same rows by ``INSERT INTO ... SELECT`` from the imported file, so
+    SQLite alone, no Python.
+    """
+    import sqlite3
+
+    from ledgercore.config import create_engine
+
+    source_path = source.removeprefix("sqlite:///")
+    reader = sqlite3.connect(source_path)
+    entries = reader.execute("SELECT count(*) FROM journal_entries").fetchone()[0]
+    out: dict[str, Any] = {"rows": 0}
+    for figure, target in zip(("driver_s", "engine_s"), targets, strict=True):
+        writer = create_engine(target).raw_connection().driver_connection
+        assert isinstance(writer, sqlite3.Connection)
+        writer.execute("ATTACH DATABASE ? AS src", (source_path,))
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("DELETE FROM main.ledgers")
+        for table in CHART:
+            writer.execute(f"INSERT INTO main.{table} SELECT * FROM src.{table}")
+        spent = 0.0
+        for table in WRITTEN:
+            if figure == "engine_s":
+                started = time.perf_counter()
+                writer.execute(f"INSERT INTO main.{table} SELECT * FROM src.{table}")
+                spent += time.perf_counter() - started
+                continue
+            total = reader.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            out["rows"] += total
+            chunk = max(1, total * batch // max(entries, 1))  # rows of one import batch
+            rows = reader.execute(f"SELECT * FROM {table}")
+            while part := rows.fetchmany(chunk):
+                sql = f"INSERT INTO main.{table} VALUES ({', '.join('?' * len(part[0]))})"
+                started = time.perf_counter()
+                writer.executemany(sql, part)
+                spent += time.perf_counter() - started
+        started = time.perf_counter()
+        writer.execute("COMMIT")
+        out[figure] = spent + time.perf_counter() - started
+        writer.close()
+    return out
+
+
+def _postgres_floor(source: str, targets: list[str]) -> dict[str, Any]:
+    """Seconds (wall, and the target server process's CPU) to COPY the import's rows.
+
+    Each table's rows are copied out of the imported database (untimed), then into an
+    empty ledger in binary, in one transaction: with the schema's foreign keys
+    (``copy_*``), and into the second database with them dropped first (``nofk_*``).
+    """
+    import psycopg
+
+    def dsn(url: str) -> str:
+        return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+    def server_cpu(connection: psycopg.Connection[Any]) -> float | None:
+        try:
+            fields = Path(f"/proc/{connection.info.backend_pid}/stat").read_text()
+        except OSError:
+            return None  # not a local server
+        values = fields.rsplit(")", 1)[1].split()
+        return (int(values[11]) + int(values[12])) / os.sysconf("SC_CLK_TCK")
+
+    def copied(connection: psycopg.Connection[Any], table: str) -> bytes:
+        with connection.cursor().copy(f"COPY {table} TO STDOUT (FORMAT BINARY)") as copy:
+            return b"".join(bytes(chunk) for chunk in copy)
+
+    def copy_in(connection: psycopg.Connection[Any], table: str, data: bytes) -> None:
+        with connection.cursor().copy(f"COPY {table} FROM STDIN (FORMAT BINARY)") as copy:
+            copy.write(data)
+
+    out: dict[str, Any] = {}
+    with psycopg.connect(dsn(source)) as reader:
+        for figure, target in zip(("copy", "nofk"), targets, strict=True):
+            with psycopg.connect(dsn(target)) as writer:
+                writer.execute("DELETE FROM ledgers")
+                if figure == "nofk":
+                    for table, name in writer.execute(
+                            "SELECT conrelid::regclass::text, conname FROM pg_constraint "
+                            "WHERE contype = 'f'").fetchall():
+                        writer.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+                for table in CHART:
+                    copy_in(writer, table, copied(reader, table))
+                spent, cpu = 0.0, 0.0
+                for table in (*WRITTEN, None):
+                    data = copied(reader, table) if table else b""
+                    cpu_before = server_cpu(writer)
+                    started = time.perf_counter()
+                    if table:
+                        copy_in(writer, table, data)
+                    else:
+                        writer.commit()
+                    spent += time.perf_counter() - started
+                    cpu_after = server_cpu(writer)
+                    if cpu_before is not None and cpu_after is not None:
+                        cpu += cpu_after - cpu_before
+                out[f"{figure}_s"], out[f"{figure}_server_cpu"] = spent, cpu or None
+    return out
+
+
+TASKS = {"import": task_import, "warm": task_warm, "post": task_post, "floor": task_floor}
 
 
 def main(argv: list[str]) -> int:

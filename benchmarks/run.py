@@ -107,6 +107,8 @@ class Run:
         self.entries, self.lines = self.expected["entries"], self.expected["line_items"]
         try:
             db = self.sqlite_import()
+            if db is not None:
+                self.floor(db, [f"sqlite:///{self.workdir}/floor-{n}.db" for n in range(2)])
             self.reports(db, "2", "SQLite")
             self.peers()
             if self.args.postgres:
@@ -184,6 +186,40 @@ class Run:
     def sqlite_import(self) -> str | None:
         self.log("1. importing the Layer JSON into SQLite ...")
         return self.import_into(f"sqlite:///{self.workdir}/import-{{n}}.db", "1", "SQLite")
+
+    def floor(self, imported: str, targets: list[str]) -> None:
+        """What the engine alone needs to store the rows the import wrote (`task_floor`).
+
+        No import can beat writing its own rows, so these rows say how far the import
+        targets are reachable at all with this schema, on this machine.
+        """
+        self.log("1/6. the import's rows written again, nothing else done ...")
+        samples: dict[str, list[float]] = {}
+        for attempt in range(self.import_runs()):
+            answer = run_task("floor", {"source": imported,
+                                        "targets": [t.format(n=attempt) for t in targets]})
+            if "failed" in answer:
+                self.table.add("1" if imported.startswith("sqlite") else "6",
+                               "import floor", FAILED, note=str(answer["failed"]))
+                return
+            for name, value in answer.items():
+                if value is not None:
+                    samples.setdefault(name, []).append(value)
+        got = {name: median(values) for name, values in samples.items()}
+        if imported.startswith("sqlite"):
+            driver, engine = got["driver_s"], got["engine_s"]
+            self.table.add("1", "import floor: its rows alone, bound by the sqlite3 driver",
+                           f"{seconds(driver)} ({rate(self.entries / driver, 'entries')})",
+                           "", None, f"{got['rows']:,.0f} rows into an empty ledger, in the "
+                           f"import's batches; by SQLite's own INSERT ... SELECT: "
+                           f"{seconds(engine)} ({rate(self.entries / engine, 'entries')})")
+            return
+        copy, bare = got["copy_s"], got["nofk_s"]
+        cpu = f"; server CPU {got['copy_server_cpu']:.1f} s" if "copy_server_cpu" in got else ""
+        self.table.add("6", "import floor: its rows alone, by binary COPY",
+                       f"{seconds(copy)} ({rate(self.lines / copy, 'line items')})", "",
+                       None, f"into an empty ledger{cpu}; with the foreign keys dropped: "
+                       f"{seconds(bare)} ({rate(self.lines / bare, 'line items')})")
 
     # 2-4. reports ---------------------------------------------------------------------
     def reports(self, url: str | None, section: str, where: str) -> None:
@@ -304,19 +340,24 @@ class Run:
         self.log("6. PostgreSQL: import and report ...")
         base = url.replace("postgresql://", "postgresql+psycopg://", 1)
         admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        names = [f"ledgercore_bench_{os.getpid()}_{n}" for n in range(self.import_runs())]
+        runs = self.import_runs()
+        names = [f"ledgercore_bench_{os.getpid()}_{n}" for n in range(runs)]
+        floors = [f"ledgercore_bench_{os.getpid()}_floor{n}{half}" for n in range(runs)
+                  for half in ("a", "b")]
         try:
             with admin.connect() as connection:
-                for name in names:
+                for name in names + floors:
                     connection.execute(text(f'CREATE DATABASE "{name}"'))
             root = base.rsplit("/", 1)[0]
             imported = self.import_into(f"{root}/ledgercore_bench_{os.getpid()}_{{n}}", "6",
                                       "PostgreSQL")
             if imported is not None:
                 self.reports(imported, "6", "PostgreSQL")
+                self.floor(imported, [f"{root}/ledgercore_bench_{os.getpid()}_floor"
+                                      f"{{n}}{half}" for half in ("a", "b")])
         finally:
             with admin.connect() as connection:
-                for name in names:
+                for name in names + floors:
                     connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
 
