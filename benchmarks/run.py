@@ -108,7 +108,8 @@ class Run:
         try:
             db = self.sqlite_import()
             if db is not None:
-                self.floor(db, [f"sqlite:///{self.workdir}/floor-{n}.db" for n in range(2)])
+                self.floor(db, [f"sqlite:///{self.workdir}/floor-{{n}}{half}.db"
+                                for half in ("a", "b")])
             self.reports(db, "2", "SQLite")
             self.peers()
             if self.args.postgres:

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from ledgercore.store import driver
-from ledgercore.store.driver import COPY_MIN_ROWS, insert_tuples
+from ledgercore.store.driver import insert_sql, insert_tuples
 from ledgercore.store.instants import MICROS_PER_DAY
 from ledgercore.store.schema import cash_period_totals
 from ledgercore.store.totals import DaySums, PendingTotals, add_deltas, day_deltas
@@ -103,11 +103,11 @@ class Db:
 
     def insert(self, table: str, columns: tuple[str, ...],
                rows: Sequence[tuple[Any, ...]]) -> None:
-        """Insert positional rows (COPY for a large batch on PostgreSQL)."""
-        if self.postgres and len(rows) >= COPY_MIN_ROWS:
+        """Insert positional rows (a large batch as `insert_tuples` writes it)."""
+        if len(rows) >= (driver.COPY_MIN_ROWS if self.postgres else driver.ROWS_PER_INSERT):
             insert_tuples(self.connection, table, columns, rows)
         else:
-            self.many(_insert_sql(table, columns), rows)
+            self.many(insert_sql(table, columns), rows)
 
     def _translated(self, sql: str, exc: Exception) -> Exception:
         return DBAPIError.instance(sql, None, exc, self._error,
@@ -122,12 +122,6 @@ def _named(sql: str) -> str:
 @lru_cache(maxsize=128)
 def _positional(sql: str) -> str:
     return sql.replace("?", "%s")
-
-
-@lru_cache(maxsize=64)
-def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
-    return (f"INSERT INTO {table} ({', '.join(columns)}) "
-            f"VALUES ({', '.join('?' for _ in columns)})")
 
 
 def insert_lines(db: Db, lines: Sequence[tuple[Any, ...]]) -> None:

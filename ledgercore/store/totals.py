@@ -24,7 +24,6 @@ from sqlalchemy.exc import IntegrityError
 
 from ledgercore.store.driver import (
     driver_cursor,
-    execute_many,
     fetch_all,
     insert_tuples,
     list_value,
@@ -132,7 +131,8 @@ def add_deltas(connection: Connection, ledger_id: int, deltas: Sequence[Delta],
                 [ledger_id] * len(deltas), list(columns[0]), list(columns[1]),
                 list(columns[2]), list(columns[3]), list(columns[4]), list(columns[5])))
         return
-    execute_many(connection, _sql(table, _UPSERT), [(ledger_id, *delta) for delta in deltas])
+    insert_tuples(connection, table, _COLUMNS, [(ledger_id, *delta) for delta in deltas],
+                  on_conflict=_sql(table, _ON_CONFLICT))
 
 
 # How many day buckets a load holds per bucket table before writing (tens of MB at most).
@@ -230,9 +230,6 @@ _ON_CONFLICT = (
     "ON CONFLICT (ledger_id, granularity, bucket_start, account_id, commodity_id) "
     "DO UPDATE SET total = {table}.total + excluded.total, "
     "lines = {table}.lines + excluded.lines")
-_UPSERT = (
-    "INSERT INTO {table} (ledger_id, granularity, bucket_start, account_id, "
-    "commodity_id, total, lines) VALUES (?, ?, ?, ?, ?, ?, ?) " + _ON_CONFLICT)
 _UPSERT_ARRAYS = (
     "INSERT INTO {table} (ledger_id, granularity, bucket_start, account_id, "
     "commodity_id, total, lines) SELECT * FROM unnest(%s::integer[], %s::varchar[], "

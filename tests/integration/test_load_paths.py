@@ -31,7 +31,7 @@ from ledgercore.store.repository import digest
 from tests.integration.conftest import unique_name
 from tests.integration.ledgers import GeneratedLedger, ledgers
 from tests.integration.test_ledger import CHART, sale
-from tests.integration.test_speed_paths import _calendar_buckets, _stored
+from tests.integration.test_speed_paths import _bulk_statements, _calendar_buckets, _stored
 
 modest = settings(settings.default, max_examples=max(10, settings.default.max_examples // 4))
 
@@ -74,18 +74,18 @@ def _load_and_compare(url: str, generated: GeneratedLedger, posted_first: int,
         assert _stored(url, loaded) == _stored(url, single)
 
 
-@pytest.mark.parametrize("copy_min_rows", [1, 10**9], ids=["copy", "executemany"])
+@pytest.mark.parametrize("bulk", [True, False], ids=["bulk", "row-by-row"])
 @modest
 @given(generated=ledgers(max_entries=20), data=st.data())
 def test_load_stores_what_one_by_one_posting_stores(
-        database_url: str, copy_min_rows: int, generated: GeneratedLedger,
+        database_url: str, bulk: bool, generated: GeneratedLedger,
         data: st.DataObject) -> None:
     posted_first = data.draw(st.integers(0, len(generated.entries)))
     batch = data.draw(st.integers(1, 6))
     limit = data.draw(st.sampled_from((1, 3, 10**6)))  # 1: write after every batch
     prepared = data.draw(st.booleans())  # as an importer hands them over
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(driver, "COPY_MIN_ROWS", copy_min_rows)
+        _bulk_statements(patch, bulk)
         patch.setattr(totals, "PENDING_DAYS", limit)
         patch.setattr(ledger, "_ANALYZE_AFTER", data.draw(st.integers(1, 5)))
         _load_and_compare(database_url, generated, posted_first, batch, prepared)

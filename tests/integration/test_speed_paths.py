@@ -107,15 +107,21 @@ def _stored(url: str, book: Ledger) -> dict[str, list[tuple[Any, ...]]]:
         engine.dispose()
 
 
-@pytest.mark.parametrize("copy_min_rows", [1, 10**9], ids=["copy", "executemany"])
+def _bulk_statements(patch: pytest.MonkeyPatch, bulk: bool) -> None:
+    """Take the bulk statements from a few rows on, or never: COPY on PostgreSQL, several
+    rows per INSERT on SQLite (3 a statement, so most batches leave some rows over)."""
+    patch.setattr(driver, "COPY_MIN_ROWS", 1 if bulk else 10**9)
+    patch.setattr(driver, "ROWS_PER_INSERT", 3 if bulk else 1)
+
+
+@pytest.mark.parametrize("bulk", [True, False], ids=["bulk", "row-by-row"])
 @modest
 @given(generated=ledgers(max_entries=20), split=st.integers(1, 4), data=st.data())
 def test_bulk_posting_stores_what_one_by_one_posting_stores(
-        database_url: str, copy_min_rows: int, generated: GeneratedLedger, split: int,
+        database_url: str, bulk: bool, generated: GeneratedLedger, split: int,
         data: st.DataObject) -> None:
-    # COPY is taken from `copy_min_rows` rows on (PostgreSQL): force it, or never use it.
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(driver, "COPY_MIN_ROWS", copy_min_rows)
+        _bulk_statements(patch, bulk)
         _compare_bulk_and_single(database_url, generated, split, data)
 
 
