@@ -11,8 +11,8 @@ object, the measured figures. Tasks:
   caller can check them against the generator's;
 - ``post``: post entries one at a time through the Python API, each its own transaction;
 - ``floor``: write the rows an import wrote, and nothing else, into an empty ledger of the
-  same engine: on SQLite through the driver's ``executemany`` (as the import binds them)
-  and by SQLite's own ``INSERT ... SELECT``; on PostgreSQL by binary COPY, with the
+  same engine: on SQLite by the statements the import writes them with, and by SQLite's
+  own ``INSERT ... SELECT``; on PostgreSQL by binary COPY, with the
   schema's foreign keys and without them. No import can be faster than its own rows.
 
 Entries for ``post`` are built here from the generated Layer file with the domain types,
@@ -225,47 +225,51 @@ def task_floor(args: dict[str, Any]) -> dict[str, Any]:
 def _sqlite_floor(source: str, targets: list[str], batch: int) -> dict[str, Any]:
     """Seconds to insert the import's rows into an empty ledger file, in one transaction.
 
-    ``driver_s``: read back (untimed) and bound by ``executemany`` in the import's batch
-    sizes, with the connection settings ledgercore uses (foreign keys on, WAL);
-    ``engine_s``: the same rows by ``INSERT INTO ... SELECT`` from the imported file, so
-    SQLite alone, no Python.
+    ``driver_s``: read back (untimed) and written in the import's batch sizes by the
+    statements the import writes them with (`driver.insert_tuples`), on a ledgercore
+    connection (foreign keys on, WAL); ``engine_s``: the same rows by ``INSERT INTO ...
+    SELECT`` from the imported file, so SQLite alone, no Python.
     """
     import sqlite3
 
     from ledgercore.config import create_engine
+    from ledgercore.store.driver import insert_tuples
 
     source_path = source.removeprefix("sqlite:///")
     reader = sqlite3.connect(source_path)
     entries = reader.execute("SELECT count(*) FROM journal_entries").fetchone()[0]
     out: dict[str, Any] = {"rows": 0}
     for figure, target in zip(("driver_s", "engine_s"), targets, strict=True):
-        writer = create_engine(target).raw_connection().driver_connection
-        assert isinstance(writer, sqlite3.Connection)
-        writer.execute("ATTACH DATABASE ? AS src", (source_path,))
-        writer.execute("BEGIN IMMEDIATE")
-        writer.execute("DELETE FROM main.ledgers")
-        for table in CHART:
-            writer.execute(f"INSERT INTO main.{table} SELECT * FROM src.{table}")
-        spent = 0.0
-        for table in WRITTEN:
-            if figure == "engine_s":
-                started = time.perf_counter()
-                writer.execute(f"INSERT INTO main.{table} SELECT * FROM src.{table}")
-                spent += time.perf_counter() - started
-                continue
-            total = reader.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            out["rows"] += total
-            chunk = max(1, total * batch // max(entries, 1))  # rows of one import batch
-            rows = reader.execute(f"SELECT * FROM {table}")
-            while part := rows.fetchmany(chunk):
-                sql = f"INSERT INTO main.{table} VALUES ({', '.join('?' * len(part[0]))})"
-                started = time.perf_counter()
-                writer.executemany(sql, part)
-                spent += time.perf_counter() - started
-        started = time.perf_counter()
-        writer.execute("COMMIT")
-        out[figure] = spent + time.perf_counter() - started
-        writer.close()
+        engine = create_engine(target)
+        with engine.connect() as connection:
+            # On the driver's connection: outside a transaction, as ATTACH must be.
+            connection.connection.driver_connection.execute(  # type: ignore[union-attr]
+                "ATTACH DATABASE ? AS src", (source_path,))
+            transaction = connection.begin()
+            connection.exec_driver_sql("DELETE FROM main.ledgers")
+            for table in CHART:
+                connection.exec_driver_sql(f"INSERT INTO main.{table} SELECT * FROM src.{table}")
+            spent = 0.0
+            for table in WRITTEN:
+                if figure == "engine_s":
+                    started = time.perf_counter()
+                    connection.exec_driver_sql(
+                        f"INSERT INTO main.{table} SELECT * FROM src.{table}")
+                    spent += time.perf_counter() - started
+                    continue
+                total = reader.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                out["rows"] += total
+                chunk = max(1, total * batch // max(entries, 1))  # rows of one import batch
+                rows = reader.execute(f"SELECT * FROM {table}")
+                columns = [column[0] for column in rows.description]
+                while part := rows.fetchmany(chunk):
+                    started = time.perf_counter()
+                    insert_tuples(connection, f"main.{table}", columns, part)
+                    spent += time.perf_counter() - started
+            started = time.perf_counter()
+            transaction.commit()
+            out[figure] = spent + time.perf_counter() - started
+        engine.dispose()
     return out
 
 
@@ -310,18 +314,20 @@ def _postgres_floor(source: str, targets: list[str]) -> dict[str, Any]:
                 for table in CHART:
                     copy_in(writer, table, copied(reader, table))
                 spent, cpu = 0.0, 0.0
-                for table in (*WRITTEN, None):
-                    data = copied(reader, table) if table else b""
-                    cpu_before = server_cpu(writer)
-                    started = time.perf_counter()
-                    if table:
-                        copy_in(writer, table, data)
-                    else:
-                        writer.commit()
+
+                def timed(step: Callable[[], object]) -> None:
+                    nonlocal spent, cpu
+                    cpu_before, started = server_cpu(writer), time.perf_counter()
+                    step()
                     spent += time.perf_counter() - started
                     cpu_after = server_cpu(writer)
                     if cpu_before is not None and cpu_after is not None:
                         cpu += cpu_after - cpu_before
+
+                for table in WRITTEN:
+                    data = copied(reader, table)
+                    timed(lambda: copy_in(writer, table, data))  # noqa: B023 - called at once
+                timed(writer.commit)
                 out[f"{figure}_s"], out[f"{figure}_server_cpu"] = spent, cpu or None
     return out
 

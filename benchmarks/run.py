@@ -36,6 +36,8 @@ REPORT_START = generate.REPORT_START.isoformat()
 REPORT_END = generate.REPORT_END.isoformat()
 MONTH_START, MONTH_END = "2023-06-01", "2023-07-01"
 POINT_IN_TIME = "2023-09-30T23:59:59"
+# The import floor's two passes, each into an empty database of its own (`task_floor`).
+FLOOR_PASSES = ("a", "b")
 
 
 def machine() -> str:
@@ -108,8 +110,7 @@ class Run:
         try:
             db = self.sqlite_import()
             if db is not None:
-                self.floor(db, [f"sqlite:///{self.workdir}/floor-{{n}}{half}.db"
-                                for half in ("a", "b")])
+                self.floor(db, f"sqlite:///{self.workdir}/floor-{{n}}{{half}}.db")
             self.reports(db, "2", "SQLite")
             self.peers()
             if self.args.postgres:
@@ -188,8 +189,10 @@ class Run:
         self.log("1. importing the Layer JSON into SQLite ...")
         return self.import_into(f"sqlite:///{self.workdir}/import-{{n}}.db", "1", "SQLite")
 
-    def floor(self, imported: str, targets: list[str]) -> None:
+    def floor(self, imported: str, target: str) -> None:
         """What the engine alone needs to store the rows the import wrote (`task_floor`).
+
+        `target` names the empty databases of run ``{n}``, one per pass (``{half}``).
 
         No import can beat writing its own rows, so these rows say how far the import
         targets are reachable at all with this schema, on this machine.
@@ -197,8 +200,8 @@ class Run:
         self.log("1/6. the import's rows written again, nothing else done ...")
         samples: dict[str, list[float]] = {}
         for attempt in range(self.import_runs()):
-            answer = run_task("floor", {"source": imported,
-                                        "targets": [t.format(n=attempt) for t in targets]})
+            answer = run_task("floor", {"source": imported, "targets": [
+                target.format(n=attempt, half=half) for half in FLOOR_PASSES]})
             if "failed" in answer:
                 self.table.add("1" if imported.startswith("sqlite") else "6",
                                "import floor", FAILED, note=str(answer["failed"]))
@@ -209,7 +212,7 @@ class Run:
         got = {name: median(values) for name, values in samples.items()}
         if imported.startswith("sqlite"):
             driver, engine = got["driver_s"], got["engine_s"]
-            self.table.add("1", "import floor: its rows alone, bound by the sqlite3 driver",
+            self.table.add("1", "import floor: its rows alone, as the import binds them",
                            f"{seconds(driver)} ({rate(self.entries / driver, 'entries')})",
                            "", None, f"{got['rows']:,.0f} rows into an empty ledger, in the "
                            f"import's batches; by SQLite's own INSERT ... SELECT: "
@@ -343,8 +346,8 @@ class Run:
         admin = create_engine(base, isolation_level="AUTOCOMMIT")
         runs = self.import_runs()
         names = [f"ledgercore_bench_{os.getpid()}_{n}" for n in range(runs)]
-        floors = [f"ledgercore_bench_{os.getpid()}_floor{n}{half}" for n in range(runs)
-                  for half in ("a", "b")]
+        floor = f"ledgercore_bench_{os.getpid()}_floor{{n}}{{half}}"
+        floors = [floor.format(n=n, half=half) for n in range(runs) for half in FLOOR_PASSES]
         try:
             with admin.connect() as connection:
                 for name in names + floors:
@@ -354,8 +357,7 @@ class Run:
                                       "PostgreSQL")
             if imported is not None:
                 self.reports(imported, "6", "PostgreSQL")
-                self.floor(imported, [f"{root}/ledgercore_bench_{os.getpid()}_floor"
-                                      f"{{n}}{half}" for half in ("a", "b")])
+                self.floor(imported, f"{root}/{floor}")
         finally:
             with admin.connect() as connection:
                 for name in names + floors:

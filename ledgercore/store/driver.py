@@ -32,8 +32,8 @@ _SQLITE_LIMIT_VARIABLE_NUMBER = 9
 # Below this many rows a pipelined executemany beats setting up a COPY.
 COPY_MIN_ROWS = 64
 # Rows per SQLite INSERT statement: one statement of many rows keeps its table and index
-# cursors open from row to row, where executemany runs the statement afresh per row
-# (a quarter to a half less time for an import's rows).
+# cursors open from row to row, where executemany runs the statement afresh per row (an
+# import's rows in a fifth to a quarter less time, its period totals in a third of it).
 ROWS_PER_INSERT = 500
 
 
@@ -127,10 +127,9 @@ def insert_tuples(connection: Connection, table: str, columns: Sequence[str],
     """
     if not rows:
         return
-    names = ", ".join(columns)
     if connection.dialect.name != "sqlite":
         if not on_conflict and len(rows) >= COPY_MIN_ROWS:
-            sql = f"COPY {table} ({names}) FROM STDIN"
+            sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
             with driver_cursor(connection, sql) as cursor, cursor.copy(sql) as copy:
                 for row in rows:
                     copy.write_row(row)
