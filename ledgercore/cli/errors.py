@@ -98,4 +98,4 @@ def migrations(db: str | None) -> Iterator[None]:
             yield
         except CommandError as exc:
             fail(f"{exc}. `ledgercore db current` shows where the database is; the "
-                 f"revisions are 'head', 'base' or an id from migrations/versions/.")
+                 f"revisions are 'head', 'base' or an id from ledgercore/migrations/versions/.")

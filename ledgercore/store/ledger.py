@@ -41,7 +41,9 @@ from ledgercore.domain.entries import JournalEntry
 from ledgercore.domain.errors import AlreadyReversed, Conflict, InvalidDate, LedgerError
 from ledgercore.domain.money import Commodity
 from ledgercore.domain.periods import Bound, EndSemantics, Period
-from ledgercore.store import cash_basis, cash_projection, driver, journal, migrate, reports, totals
+from ledgercore.store import driver, journal, migrate, reports, totals
+from ledgercore.store.cash import basis as cash_basis
+from ledgercore.store.cash import projection as cash_projection
 from ledgercore.store.catalog import Catalog
 from ledgercore.store.errors import SchemaOutOfDate, UnknownLedger
 from ledgercore.store.instants import from_micros, to_micros

@@ -1,6 +1,7 @@
 """Schema migrations: the only way the ledger's tables come into being.
 
-The Alembic scripts live in ``migrations/`` beside the package; this module drives them
+The Alembic scripts ship inside the package (``ledgercore/migrations``, found with
+`importlib.resources`, so a wheel migrates as a checkout does); this module drives them
 programmatically, so ``ledgercore db upgrade`` works from any directory and an app can
 migrate on open. Each run holds the database's write lock (SQLite ``BEGIN IMMEDIATE``,
 a PostgreSQL transaction-scoped advisory lock), so processes that open the same fresh
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,7 +27,8 @@ if TYPE_CHECKING:
 # Alembic is imported only when a migration actually runs: opening an up-to-date
 # database must not pay its import time (most of a cold `ledgercore balances`).
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+# A wheel installs the package as plain files, so the resource is a real directory.
+MIGRATIONS_DIR = Path(str(resources.files("ledgercore") / "migrations"))
 # An arbitrary constant naming ledgercore's migration lock among PostgreSQL advisory locks.
 _ADVISORY_LOCK_KEY = 0x1ED6E5C0
 
@@ -50,7 +53,11 @@ def head() -> str:
     Revisions are numbered like their files (``0002_cash_projection.py`` is ``"0002"``),
     so the head is the highest number; a test holds this equal to Alembic's own answer.
     """
-    return max(p.name.split("_", 1)[0] for p in (MIGRATIONS_DIR / "versions").glob("[0-9]*.py"))
+    revisions = [p.name.split("_", 1)[0] for p in (MIGRATIONS_DIR / "versions").glob("[0-9]*.py")]
+    if not revisions:
+        raise RuntimeError(f"ledgercore is installed without its migration scripts "
+                           f"(nothing in {MIGRATIONS_DIR / 'versions'}): reinstall it")
+    return max(revisions)
 
 
 def upgrade(url: str | None = None, revision: str = "head") -> None:

@@ -29,7 +29,7 @@ from ledgercore.domain.errors import (
     UnknownAccount,
 )
 from ledgercore.domain.money import Commodity
-from ledgercore.store import cash_projection
+from ledgercore.store.cash import projection as cash_projection
 from ledgercore.store.catalog import Catalog
 from ledgercore.store.driver import (
     fetch_all,

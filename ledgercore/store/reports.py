@@ -32,7 +32,8 @@ from ledgercore.domain.balances import (
     TrialBalanceRow,
 )
 from ledgercore.domain.periods import Period
-from ledgercore.store import cash_basis, totals
+from ledgercore.store import totals
+from ledgercore.store.cash import basis as cash_basis
 from ledgercore.store.catalog import Catalog
 from ledgercore.store.filters import filter_conditions, is_unfiltered, needs_entry_columns
 from ledgercore.store.instants import from_micros, to_micros

@@ -15,7 +15,7 @@ items, allocations, the cash view's lines of every entry touching a clearing acc
 rebuildable from the journal.
 
 These tables describe the schema for queries and for the autogenerate check; the
-schema itself is created only by the Alembic migrations in ``migrations/``. They are
+schema itself is created only by the Alembic migrations in ``ledgercore/migrations/``. They are
 plain Core tables, not ORM classes: every query is Core, and importing
 ``sqlalchemy.orm`` and mapping classes would cost a cold CLI run about a fifth of its
 time. Rows never leave the store: the repository translates them to and from the

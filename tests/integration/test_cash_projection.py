@@ -41,7 +41,9 @@ from ledgercore.domain import (
 )
 from ledgercore.domain.balances import balances, statement, statement_order
 from ledgercore.domain.cash import cash_view
-from ledgercore.store import Ledger, cash_items, cash_projection, migrate, totals
+from ledgercore.store import Ledger, migrate, totals
+from ledgercore.store.cash import items as cash_items
+from ledgercore.store.cash import projection as cash_projection
 from ledgercore.store.catalog import Catalog
 from ledgercore.store.schema import (
     cash_allocations,

@@ -43,7 +43,7 @@ from ledgercore.domain.cash import cash_view
 from ledgercore.domain.entries import JournalEntry, LineItem
 from ledgercore.domain.periods import Period
 from ledgercore.store import totals
-from ledgercore.store.cash_projection import VIEW, WITHDRAWN
+from ledgercore.store.cash.projection import VIEW, WITHDRAWN
 from ledgercore.store.catalog import Catalog
 from ledgercore.store.filters import filter_conditions
 from ledgercore.store.journal import Page, entry_order_key, page_keys

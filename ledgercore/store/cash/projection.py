@@ -46,10 +46,10 @@ from ledgercore.domain.entries import (
     JournalEntry,
     LineItem,
 )
-from ledgercore.store import cash_sql
-from ledgercore.store.cash_items import OpenItems, insert_allocations, insert_items
-from ledgercore.store.cash_rewind import later_entries, rewind
-from ledgercore.store.cash_sql import VIEW, WITHDRAWN, Db, Increment
+from ledgercore.store.cash import sql as cash_sql
+from ledgercore.store.cash.items import OpenItems, insert_allocations, insert_items
+from ledgercore.store.cash.rewind import later_entries, rewind
+from ledgercore.store.cash.sql import VIEW, WITHDRAWN, Db, Increment
 from ledgercore.store.catalog import Catalog
 from ledgercore.store.instants import from_micros, to_micros
 from ledgercore.store.schema import (

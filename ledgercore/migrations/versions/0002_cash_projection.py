@@ -1,6 +1,6 @@
 """Cash-basis projection: open items, allocations, cash lines and their period totals.
 
-Derived data, maintained in the posting transaction (`ledgercore.store.cash_projection`)
+Derived data, maintained in the posting transaction (`ledgercore.store.cash.projection`)
 and rebuildable from the journal (`Ledger.rebuild_cash_projection`). The upgrade builds
 the projection of every ledger already in the database, so cash-basis reports read it
 at once.
@@ -132,7 +132,7 @@ def upgrade() -> None:
 
 def _project_existing_ledgers() -> None:
     # Imported here: the projection code reads the chart through the store's catalog.
-    from ledgercore.store.cash_projection import rebuild
+    from ledgercore.store.cash.projection import rebuild
     from ledgercore.store.catalog import Catalog
 
     connection = op.get_bind()

@@ -10,7 +10,7 @@ not change until `flush`, so a prefix read for one payment of a batch serves the
 A write settling many entries on one account (an import) reads all its open items at
 once instead (`read_open`). Settling and opening happen in memory, on top of the stored
 state; `flush` writes the new remaining amounts, the new items and the allocations with
-one driver call each (`ledgercore.store.cash_sql`).
+one driver call each (`ledgercore.store.cash.sql`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from ledgercore.domain.accounts import ChartOfAccounts
 from ledgercore.domain.balances import statement_order
 from ledgercore.domain.cash import Allocation, ItemKey, OpenItem
 from ledgercore.domain.entries import Counterparty, CounterpartyKind, JournalEntry
-from ledgercore.store.cash_sql import Db
+from ledgercore.store.cash.sql import Db
 from ledgercore.store.catalog import Catalog
 from ledgercore.store.instants import from_micros, to_micros
 

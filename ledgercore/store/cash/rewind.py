@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from ledgercore.domain.entries import JournalEntry
-from ledgercore.store.cash_sql import Db
+from ledgercore.store.cash.sql import Db
 from ledgercore.store.catalog import Catalog
 from ledgercore.store.instants import to_micros
 
