@@ -121,6 +121,26 @@ def entry_json(entry: JournalEntry, ledger: Ledger) -> dict[str, Any]:
     return layer_entry_json(ledger.chart(), entry)
 
 
+ENTRY_COLUMNS = ("entry_id", "entry_at", "entry_type", "memo", "position", "account_id",
+                 "account_name", "direction", "commodity", "scale", "amount")
+
+
+def entry_rows(ledger: Ledger, entries: list[JournalEntry]) -> list[dict[str, Any]]:
+    """One row per line item (the CSV format of `ledgercore entries`).
+
+    Amounts are integer minor units with the commodity's `scale`, as in the balance CSV,
+    so nothing is rounded; `memo` is the entry's description.
+    """
+    chart = ledger.chart()
+    return [{"entry_id": entry.id, "entry_at": entry.entry_at.isoformat(),
+             "entry_type": entry.entry_type, "memo": entry.description or "",
+             "position": position, "account_id": item.account_id,
+             "account_name": chart.get(item.account_id).name,
+             "direction": item.direction.value, "commodity": item.commodity.code,
+             "scale": item.commodity.scale, "amount": item.amount}
+            for entry in entries for position, item in enumerate(entry.line_items)]
+
+
 def alpaca_jit_balances(ledger: Ledger, period: Period, entry_filter: EntryFilter,
                         basis: ReportingBasis) -> list[dict[str, Any]]:
     """The Alpaca JIT balances response: one object per JIT ledger account."""

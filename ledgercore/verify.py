@@ -90,8 +90,12 @@ class VerifyReport:
                  f"{len(self.discrepancies)} discrepancy(ies) found"]
         for d in self.discrepancies:
             name = f" ({d.account_name})" if d.account_name else ""
-            lines.append(f"- {d.account_id}{name}: {d.check}: reported {d.reported}, "
-                         f"expected {d.recomputed}, difference {d.difference}"
+            if d.recomputed is None:  # nothing to compare with: say why instead
+                figures = f"reported {d.reported}" + (f", {d.detail}" if d.detail else "")
+            else:
+                figures = (f"reported {d.reported}, expected {d.recomputed}, "
+                           f"difference {d.difference}")
+            lines.append(f"- {d.account_id}{name}: {d.check}: {figures}"
                          + (f" at {d.path}" if d.path else ""))
         lines.extend(f"note: {note}" for note in self.notes)
         return "\n".join(lines)
@@ -125,7 +129,8 @@ def verify_layer_balances(payload: LedgerBalancesResponse,
         if rolled is None:
             found.append(Discrepancy(account_id, node.name, "unknown_account", node.balance,
                                      None, None, f"{path}.id",
-                                     "the ledger has no account with this id"))
+                                     "the ledger has no account with this id (import "
+                                     "the chart: `ledgercore import layer-balances FILE`)"))
             continue
         figure = rolled.total.get(commodity)
         expected = 0 if figure is None else figure.activity

@@ -22,6 +22,8 @@ import typer
 from ledgercore import reports
 from ledgercore.cli import render
 from ledgercore.cli.errors import database_errors, fail, migrations, refusals
+from ledgercore.cli.ledgers import ledgers as ledgers_command
+from ledgercore.cli.options import GlobalOptionsAnywhere
 from ledgercore.domain import (
     EndSemantics,
     EntryFilter,
@@ -38,7 +40,9 @@ if TYPE_CHECKING:
 # cold `ledgercore balances` should pay for SQLAlchemy and nothing it does not need.
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
-                  help="ledgercore: double-entry books in SQLite or PostgreSQL.")
+                  cls=GlobalOptionsAnywhere,
+                  help="ledgercore: double-entry books in SQLite or PostgreSQL. --db and "
+                       "--ledger may come before or after the command.")
 db_app = typer.Typer(no_args_is_help=True, help="Create and migrate the database schema.")
 import_app = typer.Typer(no_args_is_help=True, help="Load provider payload files.")
 verify_app = typer.Typer(no_args_is_help=True,
@@ -46,6 +50,7 @@ verify_app = typer.Typer(no_args_is_help=True,
 app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
 app.add_typer(verify_app, name="verify")
+app.command("ledgers")(ledgers_command)
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,7 @@ class BalanceFormat(StrEnum):
 class EntryFormat(StrEnum):
     table = "table"
     json = "json"
+    csv = "csv"
     layer = "layer"
 
 
@@ -78,21 +84,40 @@ class Basis(StrEnum):
     cash = "cash"
 
 
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        import ledgercore
+
+        render.plain(f"ledgercore {ledgercore.__version__}")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def main(ctx: typer.Context,
          db: Annotated[str | None, typer.Option(
              "--db", help="Database URL (default: $LEDGERCORE_DATABASE_URL, else "
                           "sqlite:///ledgercore.db).")] = None,
          ledger: Annotated[str, typer.Option(
-             "--ledger", help="Which ledger (tenant) in the database.")] = "default") -> None:
+             "--ledger", help="Which ledger (tenant) in the database "
+                              "(`ledgercore ledgers` lists them).")] = "default",
+         version: Annotated[bool, typer.Option(
+             "--version", is_eager=True, callback=_print_version,
+             help="Print ledgercore's version and exit.")] = False) -> None:
     ctx.obj = Options(db, ledger)
 
 
 @contextmanager
-def open_ledger(ctx: typer.Context) -> Iterator[Ledger]:
+def open_ledger(ctx: typer.Context, *, create: bool = False) -> Iterator[Ledger]:
+    """The ledger `--db` and `--ledger` name.
+
+    Only commands that write provider data pass `create=True`: they create the database
+    file, migrate its schema and add the ledger when missing. Every other command refuses
+    instead (`database_not_found`, `not_a_ledger_database`, `schema_out_of_date`,
+    `unknown_ledger`) and creates nothing.
+    """
     options: Options = ctx.obj
     with refusals(), database_errors(options.db):
-        ledger = Ledger.open(options.db, ledger=options.ledger)
+        ledger = Ledger.open(options.db, ledger=options.ledger, create=create, upgrade=create)
     with refusals(), ledger:
         yield ledger
 
@@ -112,11 +137,17 @@ def db_upgrade(ctx: typer.Context, revision: str = "head") -> None:
 
 
 @db_app.command("downgrade")
-def db_downgrade(ctx: typer.Context, revision: str = "base") -> None:
-    """Migrate the schema down to REVISION (default: empty)."""
-    with migrations(ctx.obj.db):
-        migrate.downgrade(ctx.obj.db, revision)
-        render.out().print(f"schema at {_revision(ctx.obj.db)}")
+def db_downgrade(ctx: typer.Context,
+                 revision: Annotated[str | None, typer.Option(
+                     "--revision", help="The revision to go down to: an id, or 'base' "
+                                        "(drops every table). Required.")] = None,
+                 yes: Annotated[bool, typer.Option(
+                     "--yes", "-y", help="Do it without asking (what it drops is still "
+                                         "printed).")] = False) -> None:
+    """Migrate the schema down to REVISION, which is required: it drops tables and data."""
+    from ledgercore.cli import downgrade
+
+    downgrade.run(ctx.obj.db, revision, yes)
 
 
 @db_app.command("current")
@@ -151,7 +182,7 @@ def _import(ctx: typer.Context, kind: str, files: list[Path], quiet: bool) -> No
     from ledgercore.providers import PayloadKind
 
     show_progress = not quiet and sys.stderr.isatty()
-    with open_ledger(ctx) as ledger:
+    with open_ledger(ctx, create=True) as ledger:
         for path in files:
             # One file, one transaction: the files before a refused one stay imported.
             with refusals(path):
@@ -193,7 +224,8 @@ End = Annotated[str | None, typer.Option(
 EndInclusive = Annotated[bool, typer.Option(
     "--end-inclusive/--end-exclusive",
     help="Whether --end itself is inside the range (a date end: through that whole day).")]
-BasisOption = Annotated[Basis, typer.Option("--basis", help="Reporting basis.")]
+BasisOption = Annotated[Basis, typer.Option("--basis", help="Reporting basis.",
+                                            case_sensitive=False)]
 TagOption = Annotated[list[str] | None, typer.Option(
     "--tag", help="Only entries tagged KEY=VALUE (repeat: values of one key are alternatives,"
                   " different keys must all match).")]
@@ -251,7 +283,8 @@ def _query(ledger: Ledger, c: Criteria) -> Query:
 def balances(ctx: typer.Context, start: Start = None, end: End = None,
              end_inclusive: EndInclusive = False, basis: BasisOption = Basis.accrual,
              tag: TagOption = None, customer: Customer = None, vendor: Vendor = None,
-             format: Annotated[BalanceFormat, typer.Option("--format")] = BalanceFormat.table,
+             format: Annotated[BalanceFormat, typer.Option(
+                 "--format", case_sensitive=False)] = BalanceFormat.table,
              ) -> None:
     """Starting, activity and ending balance of every account (rolled up the hierarchy)."""
     criteria = _criteria(start, end, end_inclusive, tag, customer, vendor, basis)
@@ -277,7 +310,8 @@ def balances(ctx: typer.Context, start: Start = None, end: End = None,
 def entries(ctx: typer.Context, start: Start = None, end: End = None,
             end_inclusive: EndInclusive = False, basis: BasisOption = Basis.accrual,
             tag: TagOption = None, customer: Customer = None, vendor: Vendor = None,
-            format: Annotated[EntryFormat, typer.Option("--format")] = EntryFormat.table,
+            format: Annotated[EntryFormat, typer.Option(
+                "--format", case_sensitive=False)] = EntryFormat.table,
             ) -> None:
     """The journal entries in the range, oldest first."""
     criteria = _criteria(start, end, end_inclusive, tag, customer, vendor, basis)
@@ -288,6 +322,8 @@ def entries(ctx: typer.Context, start: Start = None, end: End = None,
             render.print_json(reports.layer_entries(ledger, found))
         elif format is EntryFormat.json:
             render.print_json([reports.entry_json(entry, ledger) for entry in found])
+        elif format is EntryFormat.csv:
+            render.write_csv(reports.entry_rows(ledger, found), always=reports.ENTRY_COLUMNS)
         else:
             render.entry_table({a.id: a.name for a in ledger.chart()}, found)
 
@@ -295,7 +331,7 @@ def entries(ctx: typer.Context, start: Start = None, end: End = None,
 # -- verify -----------------------------------------------------------------------------
 
 VerifyFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]
-VerifyFormatOption = Annotated[VerifyFormat, typer.Option("--format")]
+VerifyFormatOption = Annotated[VerifyFormat, typer.Option("--format", case_sensitive=False)]
 
 
 def _report(report: VerifyReport, format: VerifyFormat) -> None:
@@ -339,41 +375,10 @@ def verify_alpaca_jit_balances(ctx: typer.Context, file: VerifyFile,
 def demo(ctx: typer.Context) -> None:
     """Import the bundled Layer and Alpaca examples, print balances, verify the figures.
 
-    The Layer business and the Alpaca ledger are two ledgers (tenants) of one database.
+    The Layer business and the Alpaca ledger are two ledgers (tenants) of one database,
+    `layer-example` and `alpaca-example`; the demo ends with the commands to read them.
     """
-    from ledgercore import importing
-    from ledgercore.providers import PayloadKind
+    from ledgercore.cli import demo as example
 
-    options: Options = ctx.obj
-    ok = True
-    with refusals():
-        with Ledger.open(options.db, ledger="layer-example") as layer:
-            for kind, name in ((PayloadKind.LAYER_BALANCES, "layer_balances.json"),
-                               (PayloadKind.LAYER_ENTRIES, "layer_entries.json")):
-                outcome = importing.import_file(layer, kind, importing.EXAMPLES / name)
-                render.plain(f"{name}: {outcome.summary()}")
-            q1 = Query(layer.period(date(2024, 1, 1), date(2024, 3, 31),
-                                    end_semantics=EndSemantics.INCLUSIVE),
-                       EntryFilter(), ReportingBasis.ACCRUAL)
-            for basis in ReportingBasis:
-                q = Query(q1.period, q1.entry_filter, basis)
-                render.balance_table(reports.balance_rows(layer, q.period, q.entry_filter, basis),
-                                     q.period, basis)
-            report = importing.verify_layer_balances_file(
-                layer, importing.EXAMPLES / "layer_balances.json", q1.period, q1.basis)
-            render.verify_text(report, "Layer balances (Q1 2024)")
-            ok = ok and report.ok
-        with Ledger.open(options.db, ledger="alpaca-example") as alpaca:
-            for kind, name in ((PayloadKind.ALPACA_JIT_BALANCES, "alpaca_jit_balances.json"),
-                               (PayloadKind.ALPACA_JOURNALS, "alpaca_journals.json")):
-                outcome = importing.import_file(alpaca, kind, importing.EXAMPLES / name)
-                render.plain(f"{name}: {outcome.summary()}")
-            everything = Query(Period(), EntryFilter(), ReportingBasis.ACCRUAL)
-            render.balance_table(reports.balance_rows(alpaca, everything.period,
-                                                      everything.entry_filter, everything.basis),
-                                 everything.period, everything.basis)
-            report = importing.verify_alpaca_jit_file(
-                alpaca, importing.EXAMPLES / "alpaca_jit_balances.json")
-            render.verify_text(report, "Alpaca JIT balances")
-            ok = ok and report.ok
+    ok = example.run(ctx.obj.db)
     raise typer.Exit(0 if ok else 1)

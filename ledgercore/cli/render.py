@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ledgercore import reports
-from ledgercore.domain import JournalEntry, Period, ReportingBasis
+from ledgercore.domain import JournalEntry, Period, ReportingBasis, format_fixed
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -46,10 +46,12 @@ def print_json(document: Any) -> None:
     sys.stdout.write(json.dumps(document, indent=2) + "\n")
 
 
-def write_csv(rows: list[dict[str, Any]]) -> None:
-    if not rows:
+def write_csv(rows: list[dict[str, Any]], always: Sequence[str] = ()) -> None:
+    """Rows as CSV with a heading; no rows print nothing, or just the heading `always`."""
+    if not rows and not always:
         return
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else list(always),
+                            lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
 
@@ -63,24 +65,46 @@ def balance_table(rows: list[reports.BalanceRow], period: Period,
                  table, right=3)
 
 
+# A memo longer than this is cut in the table (CSV and JSON carry it whole).
+MEMO_WIDTH = 40
+
+
 def entry_table(names: dict[str, str], found: list[JournalEntry]) -> None:
-    """Entries with their line items; `names` maps account ids to names."""
+    """Entries with their line items; `names` maps account ids to names.
+
+    Amounts carry all their commodity's decimals (``1800.00 USD``), so they line up.
+    """
     table = []
     for entry in found:
+        memo = _cut(entry.description or "", MEMO_WIDTH)
         for index, item in enumerate(entry.line_items):
-            amount = item.commodity.format(item.amount) + " " + item.commodity.code
+            amount = (format_fixed(item.amount, item.commodity.scale) + " "
+                      + item.commodity.code)
             debit = item.direction.value == "DEBIT"
             table.append([entry.entry_at.isoformat() if index == 0 else "",
                           entry.id if index == 0 else "",
                           entry.entry_type if index == 0 else "",
+                          memo if index == 0 else "",
                           names[item.account_id], amount if debit else "",
                           "" if debit else amount])
     _print_table(f"{len(found)} {'entry' if len(found) == 1 else 'entries'}",
-                 ["Effective", "Entry", "Type", "Account", "Debit", "Credit"], table, right=4)
+                 ["Effective", "Entry", "Type", "Memo", "Account", "Debit", "Credit"], table,
+                 right=5)
+
+
+def _cut(text: str, width: int) -> str:
+    text = " ".join(text.split())  # a memo's line breaks would break the table's rows
+    return text if len(text) <= width else text[:width - 1] + "\N{HORIZONTAL ELLIPSIS}"
 
 
 # Control characters in names (they are data) would move the cursor or recolour the terminal.
 _CONTROL = dict.fromkeys([*range(32), 127], "\N{REPLACEMENT CHARACTER}")
+
+
+def table(title: str, headings: Sequence[str], rows: Sequence[Sequence[str]], *,
+          right: int) -> None:
+    """A plain table of text cells: columns from index `right` on align right."""
+    _print_table(title, headings, rows, right=right)
 
 
 def _print_table(title: str, headings: Sequence[str], rows: Sequence[Sequence[str]], *,

@@ -10,6 +10,14 @@ class UnknownLedger(LedgerError):
 
     code = "unknown_ledger"
 
+    @classmethod
+    def naming(cls, name: str, known: list[str]) -> UnknownLedger:
+        """The refusal for `name`, listing the ledgers the database does hold."""
+        held = (f"it holds {', '.join(repr(k) for k in known)}: pick one with --ledger NAME"
+                if known else "it holds none yet (an import creates one)")
+        return cls(f"no ledger named {name!r} in this database; {held}", ledger=name,
+                   known=known)
+
 
 class UnsupportedBasis(LedgerError):
     """A reporting basis the store cannot compute yet."""
@@ -21,3 +29,15 @@ class SchemaOutOfDate(LedgerError):
     """The database is not migrated to the schema this version of ledgercore needs."""
 
     code = "schema_out_of_date"
+
+
+class DatabaseNotFound(LedgerError):
+    """A command that only reads names a SQLite file that does not exist (none is created)."""
+
+    code = "database_not_found"
+
+
+class NotALedgerDatabase(LedgerError):
+    """The database exists but is not one ledgercore made (another app's, or not SQLite)."""
+
+    code = "not_a_ledger_database"

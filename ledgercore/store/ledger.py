@@ -41,7 +41,7 @@ from ledgercore.domain.entries import JournalEntry
 from ledgercore.domain.errors import AlreadyReversed, Conflict, InvalidDate, LedgerError
 from ledgercore.domain.money import Commodity
 from ledgercore.domain.periods import Bound, EndSemantics, Period
-from ledgercore.store import driver, journal, migrate, reports, totals
+from ledgercore.store import driver, journal, migrate, presence, reports, totals
 from ledgercore.store.cash import basis as cash_basis
 from ledgercore.store.cash import projection as cash_projection
 from ledgercore.store.catalog import Catalog
@@ -110,14 +110,21 @@ class Ledger:
             ledger: the ledger's name, unique in the database.
             timezone: IANA timezone for date bounds; None keeps the stored one (UTC for a
                 new ledger). A different zone than the stored one is a `conflict`.
-            create: create the ledger when missing (else raise UnknownLedger).
+            create: create what is missing: the database file, its schema, the ledger.
+                False refuses instead and creates nothing (`database_not_found`,
+                `not_a_ledger_database`, `schema_out_of_date`, `unknown_ledger`).
             upgrade: migrate the schema to the newest revision first (else raise
                 SchemaOutOfDate when it is behind).
         """
-        engine = create_engine(resolve_database_url(url))
+        resolved = resolve_database_url(url)
+        if not create:
+            presence.require_sqlite_file(resolved)
+        engine = create_engine(resolved)
         try:
             with engine.connect() as connection:
                 at = migrate.current_revision(connection)
+                if not create:
+                    presence.require_schema(connection, at, engine.url.render_as_string())
             if at != migrate.head():
                 if not upgrade:
                     raise SchemaOutOfDate(f"database schema is at {at}, ledgercore needs "
@@ -437,8 +444,8 @@ def _ledger_row(engine: Engine, name: str, timezone: str | None,
         row = connection.execute(select(ledgers).where(ledgers.c.name == name)).first()
         if row is None:
             if not create:
-                raise UnknownLedger(f"no ledger named {name!r} in this database",
-                                    ledger=name)
+                known = connection.execute(select(ledgers.c.name).order_by(ledgers.c.name))
+                raise UnknownLedger.naming(name, list(known.scalars()))
             # Both engines speak ON CONFLICT; a racing creator's row wins.
             connection.execute(_CREATE_LEDGER, {"name": name, "timezone": timezone or "UTC"})
             row = connection.execute(select(ledgers).where(ledgers.c.name == name)).one()

@@ -116,3 +116,28 @@ def _migrate(engine: Engine, config: Config, action: Callable[[Config], None]) -
                                {"key": _ADVISORY_LOCK_KEY})
         config.attributes["connection"] = connection
         action(config)
+
+
+def steps_down(url: str | None, revision: str) -> list[tuple[str, str]]:
+    """The revisions a downgrade of the database at `url` to `revision` would undo.
+
+    Returns:
+        ``(revision, description)`` pairs, newest first; empty when there is nothing to
+        undo (the database is at `revision` or below, or was never migrated).
+
+    Raises:
+        alembic.util.CommandError: `revision` is not a revision of ledgercore's scripts.
+    """
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    at = current(url)
+    newest_first = list(ScriptDirectory.from_config(alembic_config(url)).walk_revisions())
+    ids = [script.revision for script in newest_first]
+    if revision != "base" and revision not in ids:
+        raise CommandError(f"Can't locate revision identified by {revision!r}")
+    if at is None or at not in ids:
+        return []
+    stop = len(ids) if revision == "base" else ids.index(revision)
+    return [(script.revision, script.doc or "")
+            for script in newest_first[ids.index(at):stop]]

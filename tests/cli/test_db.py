@@ -30,7 +30,7 @@ def test_upgrade_current_downgrade(run: Run, db: str) -> None:
     again = run("db", "upgrade")  # already at head: nothing to do, still success
     assert again.exit_code == 0 and migrate.current(db) == migrate.head()
 
-    downgraded = run("db", "downgrade")
+    downgraded = run("db", "downgrade", "--revision", "base", "--yes")
     assert downgraded.exit_code == 0
     assert migrate.current(db) is None
     assert run("db", "current").stdout.strip().startswith("empty")
@@ -40,7 +40,7 @@ def test_downgrade_drops_the_books_and_upgrade_restores_an_empty_schema(run: Run
                                                                         db: str) -> None:
     assert run("import", "layer-balances", LAYER_BALANCES).exit_code == 0
     assert counts(db)[0] > 0
-    assert run("db", "downgrade").exit_code == 0
+    assert run("db", "downgrade", "--revision", "base", "--yes").exit_code == 0
     assert run("db", "upgrade").exit_code == 0
     assert counts(db) == (0, 0)
 
@@ -58,8 +58,10 @@ def test_a_bad_database_url_is_usage_error(url: str) -> None:
 
 def test_a_database_that_cannot_be_opened_is_usage_error(tmp_path: Path) -> None:
     url = sqlite_url(tmp_path / "no" / "such" / "dir" / "books.db")
-    for command in (["db", "current"], ["db", "upgrade"], ["balances"]):
+    for command in (["db", "current"], ["db", "upgrade"]):
         assert_refused(invoke(["--db", url, *command]), None, url)
+    # A command that only reads does not try to create the file at all.
+    assert_refused(invoke(["--db", url, "balances"]), "database_not_found", "books.db")
 
 
 # -- which database -------------------------------------------------------------------

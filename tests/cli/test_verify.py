@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from ledgercore.store import Ledger
+
 from .conftest import ALPACA_JIT, LAYER_BALANCES, Q1, altered, assert_refused, load, run_on
 
 DISCREPANCY_KEYS = {"account_id", "account_name", "check", "reported", "recomputed",
@@ -100,6 +102,7 @@ def test_an_altered_running_balance_is_named_without_a_ledger(tmp_path: Path, db
         txn["balance"] = str(Decimal(txn["balance"]) + Decimal("0.01"))
 
     path = altered(ALPACA_JIT, tmp_path / "altered.json", change)
+    Ledger.open(db).close()  # an empty ledger: verify creates none
     outcome = run_on(db)("verify", "alpaca-jit-balances", path, "--format", "json")
     assert outcome.exit_code == 1
     found = outcome.json()["discrepancies"]
