@@ -10,6 +10,7 @@ figures differ. It ends with the exact commands to look further.
 from __future__ import annotations
 
 import shlex
+import sys
 from datetime import date
 
 from ledgercore import importing, reports
@@ -120,8 +121,8 @@ def _next_steps(db: str | None) -> None:
     render.plain(f"The demo wrote two ledgers, {LAYER_LEDGER!r} and {ALPACA_LEDGER!r}, to "
                  f"{_shown(db)}. A command without --ledger reads the ledger 'default', "
                  f"which the demo does not write. Next, try:")
-    for command in next_commands(db):
-        render.plain(f"  {command}")
+    # Written as is: a console would wrap a long command where a copy would break it.
+    sys.stdout.write("".join(f"  {command}\n" for command in next_commands(db)))
 
 
 def _shown(db: str | None) -> str:
