@@ -15,7 +15,16 @@ from functools import partial
 from os import PathLike
 from pathlib import Path
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 
 from ledgercore.domain import (
     Account,
@@ -79,26 +88,36 @@ def import_file(ledger: Ledger, kind: PayloadKind, path: str | PathLike[str], *,
     """
     file = Path(path)
     skipped = 0
+    size = _size(file)
+    read = 0  # bytes of the file read so far (a file read whole: all of it once read)
 
     def batches() -> Iterator[tuple[tuple[Account, ...], PreparedEntries]]:
-        nonlocal skipped
+        nonlocal skipped, read
         for batch, prepared in _read(ledger, kind, file):
             skipped += len(batch.skipped_journals)
+            read = size if batch.read_bytes is None else batch.read_bytes
             yield batch.accounts, prepared
 
     if not progress:
         result = ledger.load(batches())
     else:
         # Refreshed per batch, not by rich's timer thread: with a thread running, the
-        # file could not be read in a forked process.
-        with Progress(TextColumn(f"importing {file.name}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), transient=True, auto_refresh=False) as bar:
-            task = bar.add_task("import", total=None)
+        # file could not be read in a forked process. Bytes read of the file's size
+        # (known before reading) give the percentage, the rate and the time left.
+        with Progress(TextColumn(f"importing {file.name}"), BarColumn(), DownloadColumn(),
+                      TaskProgressColumn(), TransferSpeedColumn(),
+                      TextColumn("{task.fields[entries]} entries"),
+                      TextColumn("ETA"), TimeRemainingColumn(),
+                      transient=True, auto_refresh=False,
+                      console=Console(stderr=True)) as bar:  # stdout keeps the results
+            task = bar.add_task("import", total=size or None, entries=0)
 
             def shown() -> Iterator[tuple[tuple[Account, ...], PreparedEntries]]:
+                entries = 0
                 for accounts, prepared in batches():
                     yield accounts, prepared
-                    bar.advance(task, len(prepared.entries))
+                    entries += len(prepared.entries)
+                    bar.update(task, completed=read, entries=entries)
                     bar.refresh()
 
             result = ledger.load(shown())

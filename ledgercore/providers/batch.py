@@ -88,6 +88,8 @@ class ImportBatch:
         ledgers: Alpaca JIT only: the reported figures, for verification.
         skipped_journals: Alpaca journals only: the ones that moved nothing.
         source: the file name, when read from a file.
+        read_bytes: how many bytes of the file had been read when the batch was cut, when
+            the file is streamed (progress reporting); None when read whole.
     """
 
     kind: PayloadKind
@@ -97,6 +99,7 @@ class ImportBatch:
     ledgers: tuple[ReportedLedger, ...] = ()
     skipped_journals: tuple[SkippedJournal, ...] = ()
     source: str | None = None
+    read_bytes: int | None = None
 
     def chart(self) -> ChartOfAccounts:
         """The batch's accounts as a validated chart."""

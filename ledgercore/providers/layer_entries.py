@@ -11,6 +11,7 @@ reads a file of any size in batches with memory that does not grow with the file
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from os import PathLike
 from pathlib import Path
@@ -205,14 +206,16 @@ def iter_layer_entries(path: str | PathLike[str], *, batch_size: int = DEFAULT_B
                 if not mapper.problems:
                     yield ImportBatch(PayloadKind.LAYER_ENTRIES,
                                       accounts=mapper.book.take_fresh(),
-                                      entries=tuple(entries), source=name)
+                                      entries=tuple(entries), source=name,
+                                      read_bytes=stream.tell())
                 elif len(mapper.problems) >= MAX_PROBLEMS:
                     break
         entries = mapper.map(pending)
     mapper.refuse_if_any()
     if entries or mapper.index == 0 or mapper.book.fresh:
         yield ImportBatch(PayloadKind.LAYER_ENTRIES, accounts=mapper.book.take_fresh(),
-                          entries=tuple(entries), source=name)
+                          entries=tuple(entries), source=name,
+                          read_bytes=os.path.getsize(path))  # read to the end
 
 
 def _entries_array(document: Any, source: str | None) -> list[Any]:

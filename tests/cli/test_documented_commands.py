@@ -86,7 +86,7 @@ def resolved(path: list[list[str]]) -> list[list[str]]:
                 step.append((words, command))  # a leaf: the rest are its arguments
                 continue
             for word in alternatives:
-                step.append(([*words, word], command.commands.get(word)))  # type: ignore[attr-defined]
+                step.append(([*words, word], command.commands.get(word)))
         concrete = step
         if all(not hasattr(c, "commands") for _, c in concrete):
             break
