@@ -24,6 +24,24 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 POSTGRES_URL_VARIABLE = "LEDGERCORE_TEST_POSTGRES_URL"
+# The fixtures that reach the server, and the parameter value that picks it.
+POSTGRES_FIXTURES = frozenset({"postgres_url", "fresh_pg_database", "pg_url"})
+POSTGRES_PARAMETER = "postgresql"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every PostgreSQL test `postgres`, so ``pytest -m postgres`` selects them.
+
+    A test is one when it uses a server fixture, or when a parametrized fixture or argument
+    of it takes the value "postgresql" (the `database_url` style of running on each engine).
+    """
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        callspec = getattr(item, "callspec", None)
+        params = callspec.params.values() if callspec is not None else ()
+        if fixtures & POSTGRES_FIXTURES or any(
+                isinstance(value, str) and value == POSTGRES_PARAMETER for value in params):
+            item.add_marker(pytest.mark.postgres)
 
 
 @pytest.fixture(scope="session")
