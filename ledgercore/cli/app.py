@@ -284,7 +284,9 @@ def balances(ctx: typer.Context, start: Start = None, end: End = None,
              end_inclusive: EndInclusive = False, basis: BasisOption = Basis.accrual,
              tag: TagOption = None, customer: Customer = None, vendor: Vendor = None,
              format: Annotated[BalanceFormat, typer.Option(
-                 "--format", case_sensitive=False)] = BalanceFormat.table,
+                 "--format", case_sensitive=False,
+                 help="table for people; json or csv (minor units); the Layer or Alpaca "
+                      "response.")] = BalanceFormat.table,
              ) -> None:
     """Starting, activity and ending balance of every account (rolled up the hierarchy)."""
     criteria = _criteria(start, end, end_inclusive, tag, customer, vendor, basis)
@@ -311,7 +313,9 @@ def entries(ctx: typer.Context, start: Start = None, end: End = None,
             end_inclusive: EndInclusive = False, basis: BasisOption = Basis.accrual,
             tag: TagOption = None, customer: Customer = None, vendor: Vendor = None,
             format: Annotated[EntryFormat, typer.Option(
-                "--format", case_sensitive=False)] = EntryFormat.table,
+                "--format", case_sensitive=False,
+                help="table for people; csv (a row per line item, minor units); json "
+                     "(Layer entries); layer (the whole response).")] = EntryFormat.table,
             ) -> None:
     """The journal entries in the range, oldest first."""
     criteria = _criteria(start, end, end_inclusive, tag, customer, vendor, basis)
@@ -331,7 +335,8 @@ def entries(ctx: typer.Context, start: Start = None, end: End = None,
 # -- verify -----------------------------------------------------------------------------
 
 VerifyFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]
-VerifyFormatOption = Annotated[VerifyFormat, typer.Option("--format", case_sensitive=False)]
+VerifyFormatOption = Annotated[VerifyFormat, typer.Option(
+    "--format", case_sensitive=False, help="text for people, json for programs.")]
 
 
 def _report(report: VerifyReport, format: VerifyFormat) -> None:

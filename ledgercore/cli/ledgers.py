@@ -18,7 +18,8 @@ class LedgersFormat(StrEnum):
 
 def ledgers(ctx: typer.Context,
             format: Annotated[LedgersFormat, typer.Option(
-                "--format", case_sensitive=False)] = LedgersFormat.table) -> None:
+                "--format", case_sensitive=False,
+                help="table for people, json for programs.")] = LedgersFormat.table) -> None:
     """List the ledgers in the database with their entry counts and date ranges."""
     from ledgercore.store.directory import list_ledgers
 

@@ -7,7 +7,11 @@ by the row counts (or the file) before and after.
 
 from __future__ import annotations
 
+import os
+import pty
 import sqlite3
+import subprocess
+import sys
 from contextlib import closing
 from pathlib import Path
 
@@ -25,6 +29,7 @@ from .conftest import (
     run_on,
     sqlite_url,
 )
+from .test_process import ROOT
 
 READS = [("balances",), ("entries",), ("balances", "--basis", "cash", "--format", "json"),
          ("verify", "layer-balances", str(LAYER_BALANCES), *Q1),
@@ -173,3 +178,41 @@ def test_ledgers_of_a_new_database_is_empty(run: Run) -> None:
     assert run("db", "upgrade").exit_code == 0
     outcome = run("ledgers", "--format", "json")
     assert (outcome.exit_code, outcome.json()) == (0, [])
+
+
+def _downgrade_on_a_terminal(url: str, answer: bytes, cwd: Path) -> tuple[int, str]:
+    """`db downgrade --revision base` with a terminal for stdin and stdout, answering."""
+    leader, follower = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200", "TERM": "dumb"}
+    process = subprocess.Popen([sys.executable, "-m", "ledgercore", "--db", url, "db",
+                                "downgrade", "--revision", "base"], cwd=cwd, env=env,
+                               stdin=follower, stdout=follower, stderr=follower)
+    os.close(follower)
+    shown = b""
+    answered = False
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        shown += chunk
+        if not answered and b"Go ahead?" in shown:
+            os.write(leader, answer)
+            answered = True
+    os.close(leader)
+    return process.wait(timeout=120), shown.decode(errors="replace")
+
+
+def test_a_terminal_is_asked_and_no_keeps_every_row(books: Path, tmp_path: Path) -> None:
+    before = row_counts(books)
+    status, shown = _downgrade_on_a_terminal(sqlite_url(books), b"n\n", tmp_path)
+    assert status == 1 and "'acme' (17 entries)" in shown and "nothing changed" in shown
+    assert row_counts(books) == before
+
+
+def test_a_terminal_that_answers_yes_downgrades(books: Path, tmp_path: Path) -> None:
+    status, shown = _downgrade_on_a_terminal(sqlite_url(books), b"y\n", tmp_path)
+    assert status == 0 and "schema at empty" in shown
+    assert migrate.current(sqlite_url(books)) is None
