@@ -123,6 +123,12 @@ def open_ledger(ctx: typer.Context, *, create: bool = False) -> Iterator[Ledger]
 
 
 def _revision(db: str | None) -> str:
+    from ledgercore.config import resolve_database_url
+    from ledgercore.store import presence
+
+    path = presence.sqlite_file(resolve_database_url(db))
+    if path is not None and not path.exists() and path.parent.is_dir():  # nor create it
+        return f"empty (no revision): there is no database file at {path} yet"
     return migrate.current(db) or "empty (no revision)"
 
 

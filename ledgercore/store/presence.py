@@ -35,10 +35,9 @@ def require_sqlite_file(url: str) -> None:
         NotALedgerDatabase: the file is not a SQLite database, or holds other tables.
         SchemaOutOfDate: the file is an empty SQLite database (never migrated).
     """
-    parsed = normalize_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+    path = sqlite_file(url)
+    if path is None:
         return
-    path = Path(parsed.database)
     if not path.is_file():
         raise DatabaseNotFound(f"there is no database file at {path}; a command that reads "
                                f"creates none: check --db (or $LEDGERCORE_DATABASE_URL), or "
@@ -53,6 +52,14 @@ def require_sqlite_file(url: str) -> None:
         raise NotALedgerDatabase(f"{path} is not a ledgercore database: it is not a SQLite "
                                  f"database ({exc})", database=str(path)) from None
     _judge(tables, str(path))
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names, or None (a server, an in-memory database)."""
+    parsed = normalize_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
 
 
 def require_schema(connection: Connection, revision: str | None, where: str) -> None:

@@ -216,3 +216,9 @@ def test_a_terminal_that_answers_yes_downgrades(books: Path, tmp_path: Path) -> 
     status, shown = _downgrade_on_a_terminal(sqlite_url(books), b"y\n", tmp_path)
     assert status == 0 and "schema at empty" in shown
     assert migrate.current(sqlite_url(books)) is None
+
+
+def test_db_current_of_a_missing_file_does_not_create_it(tmp_path: Path) -> None:
+    outcome = run_on(sqlite_url(tmp_path / "books.db"))("db", "current")
+    assert outcome.exit_code == 0 and outcome.stdout.startswith("empty (no revision)")
+    assert list(tmp_path.iterdir()) == []
