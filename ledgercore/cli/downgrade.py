@@ -14,9 +14,7 @@ import typer
 from ledgercore.cli import render
 from ledgercore.cli.errors import fail, migrations
 from ledgercore.config import resolve_database_url
-from ledgercore.domain import LedgerError
 from ledgercore.store import migrate, presence
-from ledgercore.store.errors import DatabaseNotFound
 
 
 def run(db: str | None, revision: str | None, yes: bool) -> None:
@@ -27,12 +25,10 @@ def run(db: str | None, revision: str | None, yes: bool) -> None:
              "`ledgercore db current` shows where the database is; `--revision base` drops "
              "every table.")
     with migrations(db):
-        try:
-            presence.require_sqlite_file(resolve_database_url(db))
-        except DatabaseNotFound:
-            raise
-        except LedgerError:
-            pass  # an unmigrated or foreign file: there is nothing of ours to undo
+        url = resolve_database_url(db)
+        path = presence.sqlite_file(url)
+        if path is not None and not path.exists():
+            presence.require_sqlite_file(url)  # database_not_found: none is created
         steps = migrate.steps_down(db, revision)
         if not steps:
             render.plain(f"nothing to undo: schema at {migrate.current(db) or 'base'}")
@@ -54,7 +50,7 @@ def run(db: str | None, revision: str | None, yes: bool) -> None:
 def _plan(db: str | None, revision: str, steps: list[tuple[str, str]]) -> str:
     """One paragraph: what the downgrade undoes and, to base, which books it deletes."""
     undone = "; ".join(f"{rev} ({doc.rstrip('.')})" for rev, doc in steps)
-    plan = (f"Downgrading {render_url(db)} from {steps[0][0]} to {revision} undoes "
+    plan = (f"Downgrading {_shown_url(db)} from {steps[0][0]} to {revision} undoes "
             f"{undone}, dropping the tables those revisions created with every row in them.")
     if revision == "base":
         from ledgercore.store.directory import list_ledgers
@@ -66,7 +62,7 @@ def _plan(db: str | None, revision: str, steps: list[tuple[str, str]]) -> str:
     return plan
 
 
-def render_url(db: str | None) -> str:
+def _shown_url(db: str | None) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(resolve_database_url(db)).render_as_string(hide_password=True)

@@ -222,3 +222,10 @@ def test_db_current_of_a_missing_file_does_not_create_it(tmp_path: Path) -> None
     outcome = run_on(sqlite_url(tmp_path / "books.db"))("db", "current")
     assert outcome.exit_code == 0 and outcome.stdout.startswith("empty (no revision)")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_downgrading_a_missing_file_is_refused_and_creates_none(tmp_path: Path) -> None:
+    outcome = run_on(sqlite_url(tmp_path / "typo.db"))("db", "downgrade", "--revision",
+                                                         "base", "--yes")
+    assert_refused(outcome, "database_not_found", "typo.db")
+    assert list(tmp_path.iterdir()) == []
