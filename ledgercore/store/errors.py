@@ -21,3 +21,9 @@ class SchemaOutOfDate(LedgerError):
     """The database is not migrated to the schema this version of ledgercore needs."""
 
     code = "schema_out_of_date"
+
+
+class DatabaseBusy(LedgerError):
+    """A writer waited for another process's write lock (SQLite) and gave up."""
+
+    code = "database_busy"

@@ -60,3 +60,35 @@ def descendants(pid: int) -> list[int]:
             found.append(child)
             todo.append(child)
     return found
+
+
+# `ledgercore ARGS...` that waits until the instant argv[1] (time.time()) before it starts,
+# its imports done: processes started one after the other then race from one instant.
+CLI_AT = """
+import sys, time
+import ledgercore.importing
+from ledgercore.cli import app
+time.sleep(max(0.0, float(sys.argv[1]) - time.time()))
+app(prog_name="ledgercore", args=sys.argv[2:])
+"""
+
+
+def layer_entries_file(path: Path, copies: range) -> int:
+    """A Layer entries payload of the example's entries (reversals left out), once per
+    copy number, each copy's ids suffixed with it; returns how many entries it holds."""
+    import json
+
+    example = json.loads((ROOT / "ledgercore" / "examples" / "layer_entries.json").read_text())
+    plain = [e for e in example["data"] if e["reversal_id"] is None
+             and e["reversal_of_id"] is None]
+    data = []
+    for copy in copies:
+        for entry in plain:
+            clone = json.loads(json.dumps(entry))
+            clone["id"] = f"{entry['id']}-{copy}"
+            for line in clone["line_items"]:
+                line["id"] = f"{line['id']}-{copy}"
+                line["entry_id"] = clone["id"]
+            data.append(clone)
+    path.write_text(json.dumps({"data": data, "meta": example.get("meta", {})}))
+    return len(data)
