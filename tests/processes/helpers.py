@@ -14,13 +14,13 @@ import ledgercore
 ROOT = Path(ledgercore.__file__).resolve().parents[1]
 
 
-def python(code: str, *args: str, stdout: int | None = None,
+def python(code: str, *args: str, stdin: int | None = None, stdout: int | None = None,
            stderr: int | None = None) -> subprocess.Popen[str]:
     """`python -c code args...` with this checkout's ledgercore first on the path."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("LEDGERCORE_DATABASE_URL", None)
     return subprocess.Popen([sys.executable, "-c", code, *args], env=env, text=True,
-                            stdout=stdout, stderr=stderr)
+                            stdin=stdin, stdout=stdout, stderr=stderr)
 
 
 def alive(pid: int) -> bool:
