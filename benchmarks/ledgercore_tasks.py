@@ -207,7 +207,7 @@ def task_post(args: dict[str, Any]) -> dict[str, Any]:
 
 
 # The tables an import writes, in the order it writes them.
-WRITTEN = ("journal_entries", "line_items", "entry_tags", "period_totals", "cash_open_items",
+WRITTEN = ("journal_entries", "entry_tags", "line_items", "period_totals", "cash_open_items",
            "cash_allocations", "cash_lines", "cash_period_totals")
 # The chart and ledger rows, copied first and not timed.
 CHART = ("ledgers", "commodities", "accounts")

@@ -3,7 +3,8 @@
 Each command parses its options into domain values (`Period`, `EntryFilter`,
 `ReportingBasis`), calls `Ledger`, the importers or `verify`, and renders the answer.
 Exit codes: 0 success (or figures agree), 1 `verify` found discrepancies, 2 bad input or
-usage — a one-paragraph message on stderr, no traceback, nothing written.
+usage — a one-paragraph message on stderr, no traceback, nothing written; 70 an internal
+error (`ledgercore.cli.crash`), with its traceback.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import typer
 
 from ledgercore import reports
 from ledgercore.cli import render
+from ledgercore.cli.crash import LedgercoreTyper
 from ledgercore.cli.errors import database_errors, fail, migrations, refusals
 from ledgercore.cli.ledgers import ledgers as ledgers_command
 from ledgercore.cli.options import GlobalOptionsAnywhere
@@ -39,10 +41,10 @@ if TYPE_CHECKING:
 # The importers, pydantic models and verify load inside the commands that use them: a
 # cold `ledgercore balances` should pay for SQLAlchemy and nothing it does not need.
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
-                  cls=GlobalOptionsAnywhere,
-                  help="ledgercore: double-entry books in SQLite or PostgreSQL. --db and "
-                       "--ledger may come before or after the command.")
+app = LedgercoreTyper(no_args_is_help=True, add_completion=False,
+                      pretty_exceptions_enable=False, cls=GlobalOptionsAnywhere,
+                      help="ledgercore: double-entry books in SQLite or PostgreSQL. --db and "
+                           "--ledger may come before or after the command.")
 db_app = typer.Typer(no_args_is_help=True, help="Create and migrate the database schema.")
 import_app = typer.Typer(no_args_is_help=True, help="Load provider payload files.")
 verify_app = typer.Typer(no_args_is_help=True,

@@ -13,12 +13,24 @@ held by another would never be released in the child), so elsewhere, and where f
 does not exist, the reader runs in-process: the same batches, the same errors, in the
 same order. The error that stops the reader (a `LedgerError` naming every problem of
 the file) is raised by the parent exactly as the reader raised it.
+
+The child never outlives the parent, however the parent ends (SIGKILL, SIGTERM, SIGHUP,
+a crash): it closes its copy of the pipe's reading end, so a write to a pipe whose reader
+is gone fails at once instead of blocking forever, and on Linux it asks the kernel for
+SIGKILL when its parent dies (``PR_SET_PDEATHSIG``); a reader busy between writes is
+caught by that signal. Otherwise an orphan would keep the file, the database handles and
+the parent's stdout open: ``ledgercore import ... | cat`` would never end.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import multiprocessing
+import os
+import signal
+import sys
 import threading
 from collections.abc import Callable, Generator, Iterator
 from multiprocessing.connection import Connection
@@ -60,8 +72,8 @@ def read_in_worker(read: Callable[[], Iterator[T]]) -> Generator[T, None, None]:
         return
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_produce, args=(read, sender), daemon=True,
-                            name="ledgercore-reader")
+    child = context.Process(target=_produce, args=(read, sender, receiver, os.getpid()),
+                            daemon=True, name="ledgercore-reader")
     child.start()
     sender.close()  # the child holds the only writing end: its exit is our EOF
     try:
@@ -86,7 +98,33 @@ def read_in_worker(read: Callable[[], Iterator[T]]) -> Generator[T, None, None]:
         child.join()
 
 
-def _produce(read: Callable[[], Iterator[T]], sender: Connection) -> None:
+# prctl(2) option: the signal the calling process gets when its parent dies.
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this (forked) process end when the process `parent` ends.
+
+    On Linux the kernel sends SIGKILL at the parent's death; elsewhere the closed pipe
+    ends the child at its next write. If the parent is already gone (it died between
+    the fork and this call), the child ends now.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):  # no usable libc: the closed pipe still works
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _produce(read: Callable[[], Iterator[T]], sender: Connection, receiver: Connection,
+             parent: int) -> None:
+    # The parent's end of the pipe, inherited by the fork: while the child held it open,
+    # a write would block forever once the parent was gone (the pipe never breaks).
+    receiver.close()
+    die_with_parent(parent)
     # The child lives for one read and keeps little but the batch at hand, which the
     # cyclic collector would rescan again and again (a fifth of the reading time). A
     # child forked inside `Ledger.load` starts with it off already; others need this.
@@ -95,7 +133,12 @@ def _produce(read: Callable[[], Iterator[T]], sender: Connection) -> None:
         for item in read():
             sender.send((_ITEM, item))
         sender.send((_DONE, None))
+    except (BrokenPipeError, ConnectionResetError):
+        os._exit(1)  # the parent is gone: nobody to tell, nothing to clean up
     except BaseException as error:  # the reader's error is the parent's to raise
-        sender.send((_ERROR, error))
+        try:
+            sender.send((_ERROR, error))
+        except OSError:
+            os._exit(1)
     finally:
         sender.close()

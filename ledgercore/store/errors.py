@@ -41,3 +41,9 @@ class NotALedgerDatabase(LedgerError):
     """The database exists but is not one ledgercore made (another app's, or not SQLite)."""
 
     code = "not_a_ledger_database"
+
+
+class DatabaseBusy(LedgerError):
+    """A writer waited for another process's write lock (SQLite) and gave up."""
+
+    code = "database_busy"

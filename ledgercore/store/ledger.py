@@ -12,6 +12,7 @@ A handle is meant for one thread; open one per thread or process.
 from __future__ import annotations
 
 import gc
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -41,7 +42,7 @@ from ledgercore.domain.entries import JournalEntry
 from ledgercore.domain.errors import AlreadyReversed, Conflict, InvalidDate, LedgerError
 from ledgercore.domain.money import Commodity
 from ledgercore.domain.periods import Bound, EndSemantics, Period
-from ledgercore.store import driver, journal, migrate, presence, reports, totals
+from ledgercore.store import contention, driver, journal, migrate, presence, reports, totals
 from ledgercore.store.cash import basis as cash_basis
 from ledgercore.store.cash import projection as cash_projection
 from ledgercore.store.catalog import Catalog
@@ -230,6 +231,8 @@ class Ledger:
                 retried here (the stream is consumed), so call again with the stream.
         """
         def work(connection: Connection) -> LoadResult:
+            # Imports into one ledger follow one another (see `contention`).
+            contention.serialise_loads(connection, self._catalog.ledger_id)
             with _collector_paused():
                 return stream(connection)
 
@@ -366,10 +369,15 @@ class Ledger:
 
     def _write(self, work: Callable[[Connection], T], attempts: int = _ATTEMPTS) -> T:
         for attempt in range(attempts):
+            asked = time.monotonic()
             try:
                 with self._transaction(write=True) as connection:
                     return work(connection)
             except (IntegrityError, OperationalError) as exc:
+                refusal = isinstance(exc, OperationalError) and contention.busy(
+                    exc, time.monotonic() - asked)
+                if refusal:
+                    raise refusal from None
                 if attempt + 1 == attempts or not _retryable(exc):
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
@@ -439,16 +447,27 @@ def _ledger_row(engine: Engine, name: str, timezone: str | None,
         except (ZoneInfoNotFoundError, ValueError):
             raise InvalidDate(f"{timezone!r} is not an IANA timezone", path="$.timezone",
                               value=timezone) from None
-    with engine.connect().execution_options(**{WRITE_OPTION: True}) as connection, \
-            connection.begin():
+    # Read first, as a reader: opening an existing ledger never waits for a writer.
+    with engine.connect() as connection, connection.begin():
         row = connection.execute(select(ledgers).where(ledgers.c.name == name)).first()
-        if row is None:
-            if not create:
-                known = connection.execute(select(ledgers.c.name).order_by(ledgers.c.name))
-                raise UnknownLedger.naming(name, list(known.scalars()))
-            # Both engines speak ON CONFLICT; a racing creator's row wins.
-            connection.execute(_CREATE_LEDGER, {"name": name, "timezone": timezone or "UTC"})
-            row = connection.execute(select(ledgers).where(ledgers.c.name == name)).one()
+        known = None if row is not None or create else list(connection.execute(
+            select(ledgers.c.name).order_by(ledgers.c.name)).scalars())
+    if row is None:
+        if known is not None:
+            raise UnknownLedger.naming(name, known)
+        asked = time.monotonic()
+        try:
+            with engine.connect().execution_options(**{WRITE_OPTION: True}) as connection, \
+                    connection.begin():
+                # Both engines speak ON CONFLICT; a racing creator's row wins.
+                connection.execute(_CREATE_LEDGER, {"name": name,
+                                                    "timezone": timezone or "UTC"})
+                row = connection.execute(select(ledgers).where(ledgers.c.name == name)).one()
+        except OperationalError as exc:
+            refusal = contention.busy(exc, time.monotonic() - asked)
+            if refusal:
+                raise refusal from None
+            raise
     if timezone is not None and row.timezone != timezone:
         raise Conflict(f"ledger {name!r} keeps dates in {row.timezone}, not {timezone}",
                        ledger=name, path="$.timezone")

@@ -294,8 +294,9 @@ def _write(connection: Connection, catalog: Catalog, entries: Sequence[JournalEn
                 slot[1] += 1
         for tag_key, tag_value in entry.tags:
             tags.append((key, tag_key, tag_value))
-    insert_tuples(connection, "line_items", LINE_COLUMNS, lines)
+    # Tags first: an entry's last line seals it (migration 0005), tags included.
     insert_tuples(connection, "entry_tags", TAG_COLUMNS, tags)
+    insert_tuples(connection, "line_items", LINE_COLUMNS, lines)
     if pending is None:
         add_deltas(connection, ledger_id, day_deltas(days))
     else:

@@ -41,7 +41,7 @@ _SIDE_JSON = {side: f'"{text}"' for side, text in _SIDE.items()}
 
 ENTRY_COLUMNS = ("id", "ledger_id", "external_id", "entry_type", "entry_at", "created_at",
                  "description", "counterparty_kind", "counterparty_id", "reversal_of_id",
-                 "reversal_id", "digest")
+                 "reversal_id", "digest", "line_count")
 LINE_COLUMNS = ("entry_id", "position", "ledger_id", "account_id", "commodity_id", "amount",
                 "direction", "effect", "entry_at", "external_id")
 TAG_COLUMNS = ("entry_id", "key", "value")
@@ -106,7 +106,7 @@ def entry_tuple(key: int | None, ledger_id: int, entry: JournalEntry, entry_at: 
     return (key, ledger_id, entry.id, entry.entry_type, entry_at, created_at,
             entry.description, None if party is None else str(party.kind),
             None if party is None else party.id, entry.reversal_of_id, reversal_id,
-            entry_digest)
+            entry_digest, len(entry.line_items))
 
 
 def line_tuples(catalog: Catalog, key: int, entry: JournalEntry, entry_at: int,

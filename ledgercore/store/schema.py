@@ -150,6 +150,8 @@ journal_entries = Table(
     _optional("reversal_of_id", String(200)),
     _optional("reversal_id", String(200)),
     _required("digest", String(64)),
+    # How many line items the entry has: inserting the entry inserts its seal (below).
+    Column("line_count", SmallInteger, nullable=False, server_default=text("0")),
     UniqueConstraint("ledger_id", "external_id"),
     Index("ix_journal_entries_ledger_order", "ledger_id", "entry_at", "created_at",
           "external_id"),
@@ -187,6 +189,19 @@ line_items = Table(
     ForeignKeyConstraint(["entry_id", "ledger_id"],
                          ["journal_entries.id", "journal_entries.ledger_id"]),
     # Clustered by entry on SQLite: an entry's lines sit together, and no rowid index.
+    sqlite_with_rowid=False,
+)
+
+# The position of an entry's last line, inserted with the entry by a trigger (migration
+# 0005). Its key to that line is checked at commit: an entry commits with all its lines or
+# not at all. The last line seals the entry: no line or tag can be added after it.
+entry_seals = Table(
+    "entry_seals", metadata,
+    Column("entry_id", BigKey, primary_key=True),
+    _required("last_position", SmallInteger),
+    ForeignKeyConstraint(["entry_id", "last_position"],
+                         ["line_items.entry_id", "line_items.position"],
+                         deferrable=True, initially="DEFERRED"),
     sqlite_with_rowid=False,
 )
 

@@ -1,0 +1,52 @@
+"""Concurrent writers to one ledger: who waits for whom, and what a writer that waited says.
+
+SQLite has one writer at a time: a write transaction begins IMMEDIATE, taking the
+database's write lock first and waiting up to the busy timeout for it, while readers run
+beside it in WAL mode on their own snapshot (they never take the lock). PostgreSQL lets
+writers run together, so two imports of overlapping files would insert the same entry or
+account at the same moment and the second would fail on the unique key. An import (a
+`Ledger.load`) therefore first takes a transaction-scoped advisory lock on its ledger:
+imports into one ledger follow one another, and each sees everything the one before it
+committed, as on SQLite, so the overlap is found "already present". Imports into other
+ledgers, and readers, do not wait. Single posts race optimistically and retry a lost
+unique-key race (`Ledger._write`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
+
+from ledgercore.store.errors import DatabaseBusy
+
+# The first key of ledgercore's advisory locks ("LC" and a number): the second is the
+# ledger's key. The two-key form keeps them apart from single-key locks of other code.
+_IMPORT_LOCK = 0x4C43_0001
+_LOCK_SQL = text("SELECT pg_advisory_xact_lock(:space, :ledger)")
+
+
+def serialise_loads(connection: Connection, ledger_id: int) -> None:
+    """Wait until no other import writes to this ledger (PostgreSQL), until commit.
+
+    On SQLite the write transaction already holds the database's only write lock.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(_LOCK_SQL, {"space": _IMPORT_LOCK, "ledger": ledger_id})
+
+
+def busy(error: OperationalError, waited: float) -> DatabaseBusy | None:
+    """The refusal for a SQLite writer that gave up waiting for the write lock, or None.
+
+    Args:
+        error: what the driver raised.
+        waited: seconds since the writer asked for the lock.
+    """
+    orig = error.orig
+    name = getattr(orig, "sqlite_errorname", None)
+    if name not in ("SQLITE_BUSY", "SQLITE_BUSY_SNAPSHOT", "SQLITE_LOCKED") and not (
+            name is None and "database is locked" in str(orig)):
+        return None
+    return DatabaseBusy(f"another process is writing to this database; waited {waited:.1f} s "
+                        f"for it to finish. Run the command again once it is done",
+                        waited_seconds=round(waited, 1))
