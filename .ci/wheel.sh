@@ -64,6 +64,7 @@ with Ledger.open(ledger="app") as books:  # ./ledgercore.db, made by the steps a
     print("posted inv-1:", books.get_entry("inv-1").id)
 PY
 run python post.py
+run ledgercore ledgers
 run ledgercore --ledger app balances
 [ -z "$(ls "$work/empty" | grep -v -x -e ledgercore.db -e demo.txt -e post.py \
         -e ledgercore.db-wal -e ledgercore.db-shm)" ] \

@@ -80,5 +80,7 @@ def _judge(tables: set[str], where: str) -> None:
     if not tables >= _OWN_TABLES:
         shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
         raise NotALedgerDatabase(f"the database at {where} is not a ledgercore database: it "
-                                 f"holds other tables ({shown}); check --db (or "
-                                 f"$LEDGERCORE_DATABASE_URL)", database=where)
+                                 f"holds other tables ({shown}) and no ledgercore schema; "
+                                 f"check --db (or $LEDGERCORE_DATABASE_URL), or, to keep "
+                                 f"the books beside those tables, run `ledgercore db "
+                                 f"upgrade`", database=where)

@@ -129,7 +129,8 @@ def test_another_apps_sqlite_database_is_refused_untouched(tmp_path: Path) -> No
         connection.execute("INSERT INTO users (name) VALUES ('ada')")
         connection.commit()
     before = path.read_bytes()
-    assert_refused(run_on(sqlite_url(path))("entries"), "not_a_ledger_database", "users")
+    assert_refused(run_on(sqlite_url(path))("entries"), "not_a_ledger_database", "users",
+                   "ledgercore db upgrade")
     assert path.read_bytes() == before
 
 
