@@ -215,7 +215,12 @@ entry_tags = Table(
 
 
 def _period_totals(name: str) -> Table:
-    """Sum of effects and count of lines of one account and commodity in one UTC bucket."""
+    """Sum of effects and count of lines of one account and commodity in one UTC bucket.
+
+    On SQLite the table also checks ``typeof(total) = 'integer'`` (migration 0005; not
+    stated here, as PostgreSQL has no `typeof`): SQLite would store a sum past 2^63 - 1
+    as an inexact REAL, where PostgreSQL's BIGINT refuses it.
+    """
     return Table(
         name, metadata,
         _key("ledger_id", "ledgers.id", primary_key=True),

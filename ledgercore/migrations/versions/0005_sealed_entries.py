@@ -25,7 +25,8 @@ Create Date: 2026-12-03
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -50,6 +51,10 @@ _FIXED = {
     "ledgers": (("timezone",), "SELECT 1 FROM journal_entries WHERE ledger_id = OLD.id"),
 }
 _REFUSED = "ledgercore: posted entries are immutable"
+_LINE_REFUSED = ("line item refused: its entry is sealed, the line is out of order or it "
+                 "leaves the entry unbalanced")
+# SQLite: a total must be an integer (a sum past 2^63 - 1 would become an inexact REAL).
+_INTEGER_TOTAL = "typeof(total) = 'integer'"
 
 
 def upgrade() -> None:
@@ -85,11 +90,13 @@ def upgrade() -> None:
 def downgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
     if sqlite:
-        for trigger in ("journal_entries_seal", "line_items_sealed", "line_items_balanced",
-                        "entry_tags_sealed", "entry_seals_no_update", "entry_seals_no_delete",
-                        *(f"{t}_fixed" for t in _FIXED),
-                        *(f"{t}_integer_{w}" for t in _TOTALS for w in ("insert", "update"))):
+        for trigger in ("journal_entries_seal", "line_items_sealed", "entry_tags_sealed",
+                        "entry_seals_no_update", "entry_seals_no_delete",
+                        *(f"{t}_fixed" for t in _FIXED)):
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        for table in _TOTALS:
+            _rebuild_sqlite_table(table, _without_check(f"ck_{table}_integer_total",
+                                                         _INTEGER_TOTAL))
     else:
         for table, trigger in (("journal_entries", "journal_entries_seal"),
                                ("line_items", "line_items_sealed"),
@@ -159,23 +166,29 @@ def _create_sqlite_triggers() -> None:
     for event in ("UPDATE", "DELETE"):
         op.execute(f"CREATE TRIGGER entry_seals_no_{event.lower()} BEFORE {event} ON "
                    f"entry_seals BEGIN SELECT RAISE(ABORT, '{_REFUSED}'); END")
-    # In position order up to the last: the one before must be there, the entry unsealed.
+    # One trigger, one seal lookup per line (two triggers cost SQLite twice the time):
+    # lines go in in position order up to the last (the one before must be there), and
+    # the last must leave the entry balanced per commodity. The common case, one
+    # commodity, sums the entry's lines in one pass; several group them.
+    signed = "CASE direction WHEN 'DEBIT' THEN amount ELSE -amount END"
+    new_signed = "CASE NEW.direction WHEN 'DEBIT' THEN NEW.amount ELSE -NEW.amount END"
+    unbalanced = (
+        f"(SELECT CASE WHEN min(commodity_id) = NEW.commodity_id "
+        f"AND max(commodity_id) = NEW.commodity_id THEN sum({signed}) + {new_signed} <> 0 "
+        f"ELSE EXISTS (SELECT 1 FROM (SELECT commodity_id, {signed} AS signed "
+        f"FROM line_items WHERE entry_id = NEW.entry_id "
+        f"UNION ALL SELECT NEW.commodity_id, {new_signed}) "
+        f"GROUP BY commodity_id HAVING sum(signed) <> 0) END "
+        f"FROM line_items WHERE entry_id = NEW.entry_id)")
     op.execute(
-        "CREATE TRIGGER line_items_sealed BEFORE INSERT ON line_items WHEN NEW.position < 0 "
-        "OR NOT EXISTS (SELECT 1 FROM entry_seals s WHERE s.entry_id = NEW.entry_id "
-        "AND NEW.position <= s.last_position) "
+        "CREATE TRIGGER line_items_sealed BEFORE INSERT ON line_items WHEN "
+        "coalesce((SELECT CASE WHEN NEW.position > s.last_position THEN 1 "
+        f"WHEN NEW.position < s.last_position THEN 0 ELSE {unbalanced} END "
+        "FROM entry_seals s WHERE s.entry_id = NEW.entry_id), 1) "
+        "OR NEW.position < 0 "
         "OR (NEW.position > 0 AND NOT EXISTS (SELECT 1 FROM line_items p "
         "WHERE p.entry_id = NEW.entry_id AND p.position = NEW.position - 1)) "
-        f"BEGIN {_raise('line item refused: its entry is sealed or the line is out of order')}"
-        " END")
-    op.execute(
-        "CREATE TRIGGER line_items_balanced AFTER INSERT ON line_items "
-        "WHEN NEW.position = (SELECT last_position FROM entry_seals "
-        "WHERE entry_id = NEW.entry_id) "
-        "AND EXISTS (SELECT 1 FROM line_items WHERE entry_id = NEW.entry_id "
-        "GROUP BY commodity_id HAVING "
-        "sum(CASE direction WHEN 'DEBIT' THEN amount ELSE -amount END) <> 0) "
-        f"BEGIN {_raise('unbalanced entry refused: debits must equal credits')} END")
+        f"BEGIN {_raise(_LINE_REFUSED)} END")
     op.execute(
         "CREATE TRIGGER entry_tags_sealed BEFORE INSERT ON entry_tags WHEN EXISTS ("
         "SELECT 1 FROM entry_seals s JOIN line_items l ON l.entry_id = s.entry_id "
@@ -188,11 +201,46 @@ def _create_sqlite_triggers() -> None:
             f"WHEN ({changed}) AND EXISTS ({postings}) "
             f"BEGIN {_raise(f'{table}: postings depend on ' + ', '.join(columns))} END")
     for table in _TOTALS:
-        for event in ("insert", "update"):
-            op.execute(
-                f"CREATE TRIGGER {table}_integer_{event} BEFORE {event.upper()} ON {table} "
-                "WHEN typeof(NEW.total) <> 'integer' "
-                f"BEGIN {_raise('period total out of range: not an integer')} END")
+        _rebuild_sqlite_table(table, _with_check(f"ck_{table}_integer_total", _INTEGER_TOTAL))
+
+
+def _with_check(name: str, condition: str) -> Callable[[str], str]:
+    """An edit of a stored table definition adding a CHECK constraint at its end."""
+    def edit(definition: str) -> str:
+        head, paren, tail = definition.rpartition(")")  # the column list's end
+        return f"{head.rstrip()}, CONSTRAINT {name} CHECK ({condition})\n{paren}{tail}"
+
+    return edit
+
+
+def _without_check(name: str, condition: str) -> Callable[[str], str]:
+    def edit(definition: str) -> str:
+        clause = f", CONSTRAINT {name} CHECK ({condition})\n"
+        if clause not in definition:
+            raise RuntimeError(f"{clause!r} is not in the stored definition {definition!r}")
+        return definition.replace(clause, "\n")
+
+    return edit
+
+
+def _rebuild_sqlite_table(table: str, edit: Callable[[str], str]) -> None:
+    """Copy a SQLite table's rows into an edited copy of its own stored definition
+    (as migration 0004 does), its indexes and triggers recreated as they were stored."""
+    bind = op.get_bind()
+    definition = bind.execute(sa.text(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :table"),
+        {"table": table}).scalar_one()
+    dependents = bind.execute(sa.text(
+        "SELECT sql FROM sqlite_master WHERE type IN ('index', 'trigger') "
+        "AND tbl_name = :table AND sql IS NOT NULL ORDER BY type"),
+        {"table": table}).scalars().all()
+    op.execute(re.sub(r"^CREATE TABLE \"?\w+\"? \(", f"CREATE TABLE {table}_new (",
+                      edit(definition)))
+    op.execute(f"INSERT INTO {table}_new SELECT * FROM {table}")
+    op.execute(f"DROP TABLE {table}")
+    op.execute(f"ALTER TABLE {table}_new RENAME TO {table}")
+    for statement in dependents:
+        op.execute(statement)
 
 
 def _plpgsql(name: str, body: str) -> None:
