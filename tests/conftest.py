@@ -14,34 +14,45 @@ a failure, so CI can never pass while silently skipping the server tests.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 
 CI_EXAMPLES = 60
-_DATABASE = ({"database": DirectoryBasedExampleDatabase(os.environ["HYPOTHESIS_DATABASE"])}
-             if os.environ.get("HYPOTHESIS_DATABASE") else {})
-settings.register_profile(
-    "ci", max_examples=CI_EXAMPLES, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], **_DATABASE,
-)
-settings.register_profile(
-    "thorough", max_examples=1000, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], **_DATABASE,
-)
+_SUPPRESSED = [HealthCheck.too_slow, HealthCheck.data_too_large]
+
+
+def _register(name: str, max_examples: int, **options: Any) -> None:
+    path = os.environ.get("HYPOTHESIS_DATABASE")
+    if path:
+        options["database"] = DirectoryBasedExampleDatabase(path)
+    settings.register_profile(name, max_examples=max_examples, deadline=None,
+                              suppress_health_check=_SUPPRESSED, **options)
+
+
+_register("ci", CI_EXAMPLES)
+_register("thorough", 1000)
+# tests/mutation.py: the ci budget, no shrinking (a mutant only needs to fail) and no
+# example database (a mutant's failures must not be replayed against the real code).
+settings.register_profile("mutation", max_examples=CI_EXAMPLES, deadline=None,
+                          suppress_health_check=_SUPPRESSED, database=None,
+                          phases=[Phase.explicit, Phase.generate])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def scaled_examples(ci_examples: int) -> int:
     """`ci_examples` (a count chosen for the ``ci`` profile) scaled to the loaded one."""
-    return max(1, ci_examples * settings.default.max_examples // CI_EXAMPLES)
+    loaded: int = settings().max_examples
+    return max(1, ci_examples * loaded // CI_EXAMPLES)
 
 
 def scaled(ci_examples: int) -> settings:
     """Settings running `ci_examples` examples under ``ci``, proportionally more under
     ``thorough`` (16x): use instead of ``settings(max_examples=...)``."""
-    return settings(settings.default, max_examples=scaled_examples(ci_examples))
+    return settings(max_examples=scaled_examples(ci_examples))
+
 
 POSTGRES_URL_VARIABLE = "LEDGERCORE_TEST_POSTGRES_URL"
 
