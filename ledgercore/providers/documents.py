@@ -64,6 +64,11 @@ def parse_document(data: str | bytes, *, source: str | None = None,
                           path="$", source=source) from None
 
 
+# JSON's whitespace (RFC 8259): a vertical tab or a no-break space after the last value is
+# a stray character, not the end of a truncated file.
+_JSON_SPACE = " \t\n\r"
+
+
 def decode_error(exc: json.JSONDecodeError, text: str, source: str | None, *,
                  line: int | None = None, column: int | None = None, offset: int = 0,
                  at_eof: bool = True) -> InvalidJson:
@@ -81,7 +86,7 @@ def decode_error(exc: json.JSONDecodeError, text: str, source: str | None, *,
     where = f"{source}: " if source else ""
     line = exc.lineno if line is None else line
     column = exc.colno if column is None else column
-    ends_early = at_eof and (exc.pos >= len(text.rstrip())
+    ends_early = at_eof and (exc.pos >= len(text.rstrip(_JSON_SPACE))
                              or exc.msg.startswith("Unterminated string"))
     if ends_early:
         return TruncatedPayload(

@@ -21,6 +21,8 @@ from ledgercore.providers.documents import decode_error
 from ledgercore.providers.errors import InvalidJson, TruncatedPayload, WrongPayloadKind
 
 _SPACE = re.compile(r"[ \t\n\r]*")
+# What may follow a decoded number's end in a read cut inside the number.
+_NUMBER_TAIL = re.compile(r"[0-9.eE+-]*")
 # An error this close to the end of the buffer may just be an element cut by the read.
 _CUT_MARGIN = 64
 
@@ -108,8 +110,11 @@ class _Scanner:
                                    offset=self.offset, at_eof=self.eof) from None
             except RecursionError:
                 raise self.fail("a JSON value that nests less deeply") from None
-            if end >= len(self.buf) and not self.eof:
-                self.fill()  # a number at the very end may continue in the next read
+            if not self.eof and (end >= len(self.buf) or (
+                    isinstance(obj, int | float) and _NUMBER_TAIL.fullmatch(self.buf, end))):
+                # A number at the end of the read may continue in the next one ("2." of
+                # "2.5" decodes as 2 and leaves "." behind).
+                self.fill()
                 continue
             self.pos = end
             return obj
@@ -134,11 +139,22 @@ def iter_data_array(stream: IO[str] | IO[bytes], *, source: str | None = None,
     scan = _Scanner(text, source, chunk_chars)
     where = f"{source}: " if source else ""
     first = scan.peek()
-    if first == "[":
-        raise WrongPayloadKind(f"{where}the document is a JSON array; a Layer response is an "
-                               f"object with a {key!r} member", path="$", source=source)
+    if first == "":
+        raise InvalidJson(f"{where}the file is empty; expected a JSON document", path="$",
+                          source=source, line=1, column=1)
+    if first != "{":
+        # Read the value first, as a whole-file read does: bad JSON is `invalid_json`
+        # (or truncated) whatever its kind; only good JSON of another shape is the wrong
+        # kind. (Such a document is decoded whole: it is not what this reader streams.)
+        value = scan.value()
+        if scan.peek() != "":
+            raise scan.fail("the end of the document")
+        kind = "array" if isinstance(value, list) else type(value).__name__
+        raise WrongPayloadKind(f"{where}the document is a JSON {kind}; a Layer response is "
+                               f"an object with a {key!r} member", path="$", source=source)
     scan.expect("{")
     found = False
+    wrong: WrongPayloadKind | None = None  # raised once the document has been read
     if scan.peek() == "}":
         scan.pos += 1
     else:
@@ -153,7 +169,7 @@ def iter_data_array(stream: IO[str] | IO[bytes], *, source: str | None = None,
                 yield from _elements(scan)
             elif name == key:
                 value = scan.value()
-                raise WrongPayloadKind(
+                wrong = wrong or WrongPayloadKind(
                     f"{where}{key!r} is a JSON {type(value).__name__}, not an array",
                     path=f"$.{key}", source=source)
             else:
@@ -167,6 +183,8 @@ def iter_data_array(stream: IO[str] | IO[bytes], *, source: str | None = None,
                 raise scan.fail("',' or '}'")
     if scan.peek() != "":
         raise scan.fail("the end of the document")
+    if wrong is not None:
+        raise wrong
     if not found:
         raise WrongPayloadKind(f"{where}the document has no {key!r} array", path="$",
                                source=source)

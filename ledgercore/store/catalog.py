@@ -77,10 +77,9 @@ class Catalog:
             fresh.append(account)
         chart = self.chart.with_accounts(fresh)  # validates parents, cycles, stable names
         pending = {a.id: a for a in fresh}
-        # Parents first: a row references its parent's key.
-        for account in chart:
-            if account.id not in pending:
-                continue
+        # Parents first: a row references its parent's key (the caller's order may put a
+        # child before its parent).
+        for account in sorted(pending.values(), key=lambda a: len(chart.ancestors(a.id))):
             parent = None if account.parent_id is None else self.account_key[account.parent_id]
             key = connection.execute(insert(accounts).returning(accounts.c.id), {
                 "ledger_id": self.ledger_id, "external_id": account.id, "name": account.name,

@@ -121,7 +121,7 @@ def test_a_batch_with_one_bad_entry_writes_none_of_it(run: Run, db: str,
 
 @pytest.mark.parametrize(("text", "code"), [
     ('{"data": [}', "invalid_json"),
-    ("", "truncated_payload"),
+    ("", "invalid_json"),  # docs/providers.md: empty is invalid_json, as read whole
     ("not json at all", "invalid_json"),
     (LAYER_ENTRIES.read_text()[:3000], "truncated_payload"),
     (LAYER_ENTRIES.read_text()[:-20], "truncated_payload"),

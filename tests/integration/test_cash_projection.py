@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from unittest.mock import patch
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -52,6 +52,7 @@ from ledgercore.store.schema import (
     cash_period_totals,
     journal_entries,
 )
+from tests.conftest import scaled
 from tests.integration.conftest import unique_name
 from tests.property.cash_strategies import CHART, START, CashLedger, cash_ledgers
 
@@ -142,7 +143,7 @@ def _projection(book: Ledger) -> dict[str, list[tuple[Any, ...]]]:
     return out
 
 
-@settings(max_examples=12)
+@scaled(12)
 @given(entries=tagged_ledgers(), cuts=st.lists(st.integers(0, 30), max_size=4),
        window=st.sampled_from((1, 2, cash_items.WINDOW)),
        bulk=st.sampled_from((1, 3, cash_projection.BULK_READ)), data=st.data())
@@ -183,7 +184,7 @@ def test_cash_reports_equal_the_pure_cash_view(database_url: str,
         assert book.balances(basis=ReportingBasis.CASH) == balances(CHART, view)
 
 
-@settings(max_examples=10)
+@scaled(10)
 @given(ledger=cash_ledgers(max_entries=14), rng=st.randoms(use_true_random=False),
        bulk=st.sampled_from((1, cash_projection.BULK_READ)))
 def test_single_posts_in_any_order_rewind_to_the_pure_cash_view(
@@ -305,7 +306,7 @@ def test_a_reversal_settled_again_in_a_later_batch_settles_its_original(
         assert _projection(book) == projected
 
 
-@settings(max_examples=5)
+@scaled(5)
 @given(ledger=cash_ledgers(max_entries=12), cuts=st.lists(st.integers(0, 12), max_size=3))
 def test_row_keys_given_by_the_caller_project_the_same(database_url: str, ledger: CashLedger,
                                                        cuts: list[int]) -> None:

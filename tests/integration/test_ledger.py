@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from ledgercore.domain import (
@@ -28,6 +28,7 @@ from ledgercore.domain import (
 )
 from ledgercore.domain.cash import cash_view
 from ledgercore.store import Ledger, PostResult
+from tests.conftest import scaled
 from tests.integration.conftest import unique_name
 from tests.integration.ledgers import GeneratedLedger, ledgers, periods
 
@@ -182,7 +183,7 @@ def test_books_survive_a_restart(tmp_path: Path) -> None:
         assert book.balances(Period.of(T0 + timedelta(days=1)))["cash"]["USD"].starting == 101
 
 
-@settings(max_examples=15)
+@scaled(15)
 @given(generated=st.lists(ledgers(max_entries=8), min_size=2, max_size=3), data=st.data())
 def test_tenants_never_see_each_other(database_url: str, generated: list[GeneratedLedger],
                                       data: st.DataObject) -> None:
@@ -205,7 +206,7 @@ def test_tenants_never_see_each_other(database_url: str, generated: list[Generat
             book.close()
 
 
-@settings(max_examples=10)
+@scaled(10)
 @given(generated=ledgers(max_entries=10), data=st.data())
 def test_cash_basis_equals_the_domain_cash_view(database_url: str,
                                                 generated: GeneratedLedger,

@@ -28,6 +28,7 @@ from ledgercore.domain import ALL_ENTRIES, JournalEntry, LedgerError, balances
 from ledgercore.domain.balances import ALL_TIME
 from ledgercore.store import Ledger, driver, ledger, prepare, totals
 from ledgercore.store.repository import digest
+from tests.conftest import scaled
 from tests.integration.conftest import unique_name
 from tests.integration.ledgers import GeneratedLedger, ledgers
 from tests.integration.test_ledger import CHART, sale
@@ -91,7 +92,7 @@ def test_load_stores_what_one_by_one_posting_stores(
         _load_and_compare(database_url, generated, posted_first, batch, prepared)
 
 
-@settings(max_examples=8)
+@scaled(8)
 @given(generated=ledgers(max_entries=12), data=st.data())
 def test_a_bucket_created_meanwhile_falls_back_to_the_upsert(
         pg_url: str, generated: GeneratedLedger, data: st.DataObject) -> None:
