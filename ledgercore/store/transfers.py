@@ -158,7 +158,8 @@ def transition(connection: Connection, catalog: Catalog, transfer_id: str,
 
     Args:
         settle_day: executing at settlement: the entry is effective at the start of that
-            day in `tz` (not before the transfer was made), its settle date that day.
+            day in `tz` (not before the transfer was made, nor after now), its settle
+            date that day.
 
     Raises:
         NotFound: no such transfer. CannotBeDeleted / InvalidTransition: it is not
@@ -170,8 +171,10 @@ def transition(connection: Connection, catalog: Catalog, transfer_id: str,
     at = to_micros(now)
     if target is TransferStatus.EXECUTED:
         day = settle_day or now.astimezone(tz).date()
-        effective = now if settle_day is None else max(
-            transfer.created_at, datetime.combine(settle_day, datetime.min.time(), tzinfo=tz))
+        # At settlement: the start of the settled day, yet not before the transfer was
+        # made nor after now (a balance "as of now" counts what has been executed).
+        effective = now if settle_day is None else max(transfer.created_at, min(
+            now, datetime.combine(settle_day, datetime.min.time(), tzinfo=tz)))
         _set_status(connection, key, target, until=to_micros(effective), settle_date=day)
         post(connection, catalog, [_entry(transfer, effective)])
     else:
