@@ -145,6 +145,24 @@ def check(connection: Connection, catalog: Catalog, posted: Changes,
         run(connection, _ADD, write)
 
 
+def shortfall_now(connection: Connection, catalog: Catalog, account_id: str,
+                  commodity: Commodity) -> int:
+    """How far `account_id`'s available balance in `commodity` is below its floor now
+    (0: not below, or unguarded), its guard locked for the rest of the transaction."""
+    _require_writer(connection)
+    key = catalog.account_key[account_id]
+    floors = _lock(connection, [key])
+    if key not in floors:
+        return 0
+    commodity_key = catalog.commodity_key[commodity.code]
+    rows = fetch_all(connection, "SELECT balance FROM guarded_balances WHERE account_id = "
+                                 ":account AND commodity_id = :commodity",
+                     {"account": key, "commodity": commodity_key})
+    posted = rows[0][0] if rows else 0
+    held = _holds(connection, catalog, [key]).get((key, commodity_key), 0)
+    return max(0, floor_units(floors[key], commodity.scale) - (posted - held))
+
+
 def set_floor(connection: Connection, catalog: Catalog, account_id: str, floor: str | None,
               *, keep_existing: bool = False) -> bool:
     """Guard `account_id` at `floor` (a decimal; None: no guard), inside a write.

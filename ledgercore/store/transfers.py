@@ -192,7 +192,10 @@ def settle(connection: Connection, catalog: Catalog, day: date, *, now: datetime
     """End of `day`: execute or reject the transfers pending since it or before.
 
     A ``status=rejected`` sandbox fixture rejects; ``status=pending`` stays pending; any
-    other executes, or becomes ``refused`` if a balance guard refuses its entry.
+    other executes, unless its source's available balance (which counts its hold) is
+    below the source's floor then (a floor raised, or a guard set, since the transfer
+    was made): then it is ``refused``, and its hold released. Transfers are settled in
+    the order they were made, so a refusal can make room for a later one.
 
     Returns:
         The transfers that moved, in the order they were made.
@@ -209,6 +212,9 @@ def settle(connection: Connection, catalog: Catalog, day: date, *, now: datetime
         if outcome is TransferStatus.REJECTED:
             moved.append(transition(connection, catalog, external_id, outcome, now=now, tz=tz))
             continue
+        pending = get(connection, catalog, external_id)
+        if guards.shortfall_now(connection, catalog, pending.from_account, pending.commodity):
+            outcome = TransferStatus.REFUSED
         try:
             moved.append(transition(connection, catalog, external_id, outcome, now=now, tz=tz,
                                     settle_day=day))
