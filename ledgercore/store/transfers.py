@@ -64,6 +64,8 @@ _INSERT = ("INSERT INTO transfers (ledger_id, external_id, from_account_id, to_a
            "(:ledger, :external_id, :from_account, :to_account, :commodity, :amount, :price, "
            ":status, :description, :idempotency_key, :digest, :fixture, :created_at, "
            ":system_date, :settle_date, :pending_from, :pending_until) RETURNING id")
+_FIRST_EVENT = ("INSERT INTO transfer_events (transfer_id, seq, status, at) VALUES "
+                "(:transfer, 0, :status, :at)")
 _EVENT = ("INSERT INTO transfer_events (transfer_id, seq, status, at) VALUES "
           "(:transfer, (SELECT coalesce(max(seq) + 1, 0) FROM transfer_events "
           "WHERE transfer_id = :transfer), :status, :at)")
@@ -118,7 +120,8 @@ def create(connection: Connection, catalog: Catalog, request: TransferRequest, *
         return found[0]
     source = _account(connection, catalog, request.from_account, "$.from_account")
     target = _account(connection, catalog, request.to_account, "$.to_account")
-    rules = policy(connection, catalog)
+    # An explicit hold decides alone: the policy (limit, sandbox fixtures) is not read.
+    rules = policy(connection, catalog) if hold is None else TransferPolicy()
     fixture = fixture_of(request.description) if rules.sandbox else None
     limit = (None if rules.pending_above is None
              else floor_units(rules.pending_above, request.commodity.scale))
@@ -141,7 +144,7 @@ def create(connection: Connection, catalog: Catalog, request: TransferRequest, *
         "created_at": at, "system_date": today.isoformat(),
         "settle_date": None if pending else today.isoformat(),
         "pending_from": at if pending else None, "pending_until": None})[0][0]
-    run(connection, _EVENT, {"transfer": key, "status": status.value, "at": at})
+    run(connection, _FIRST_EVENT, {"transfer": key, "status": status.value, "at": at})
     transfer = Transfer(transfer_id, request.from_account, request.to_account,
                         request.commodity, request.amount, status, from_micros(at), today,
                         None if pending else today, request.price, request.description,

@@ -81,7 +81,7 @@ def _race(url: str) -> None:
     assert set(flat) <= {"ok", "insufficient_balance"}, flat
     succeeded = flat.count("ok")
     # Every refusal came when less than SPEND was left, so exactly this many fit.
-    assert succeeded == FUNDS // SPEND
+    assert succeeded == FUNDS // SPEND, outcomes
     with Ledger.open(url, ledger=name) as book:
         balances = book.balances()
         firm = balances["firm"]["USD"].ending
