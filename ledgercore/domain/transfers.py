@@ -45,6 +45,9 @@ from ledgercore.domain.money import Commodity, parse_minor
 
 SECURITY_SCALE = 9
 MAX_DESCRIPTION = 1024
+# The largest amount one transfer moves, in minor units: far below what a BIGINT holds
+# (9.2e18), so a kept balance of several cannot overflow. 10^9 USD, or 10^9 shares.
+MAX_TRANSFER = 10**18
 # Minor-unit scales of the currencies that do not use cents; every other currency: 2.
 _CURRENCY_SCALES = {"JPY": 0, "KRW": 0, "CLP": 0, "ISK": 0, "VND": 0, "BHD": 3, "KWD": 3,
                     "OMR": 3, "JOD": 3, "TND": 3}
@@ -118,10 +121,11 @@ class TransferRequest:
 
     def validate(self) -> None:
         """Raise `InvalidRequest` (with the field's path) if the request cannot be made."""
-        if type(self.amount) is not int or self.amount <= 0:
+        if type(self.amount) is not int or not 0 < self.amount <= MAX_TRANSFER:
             field = "qty" if is_security(self.commodity) else "amount"
-            raise InvalidRequest(f"a transfer moves a positive amount, not {self.amount!r}",
-                                 path=f"$.{field}")
+            raise InvalidRequest(f"a transfer moves a positive amount of at most "
+                                 f"{self.commodity.format(MAX_TRANSFER)}, not "
+                                 f"{self.amount!r} minor units", path=f"$.{field}")
         if self.from_account == self.to_account:
             raise InvalidRequest(f"a transfer cannot move from account {self.to_account} to "
                                  f"itself", path="$.to_account")

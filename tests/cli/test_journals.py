@@ -44,6 +44,8 @@ def test_refusals_name_their_code_and_write_nothing(run: Run, db: str) -> None:
                        "1.001"), "invalid_request")
     assert_refused(run("journals", "create", "--from", "c1", "--to", "c2", "--amount", "-1"),
                    "invalid_request")
+    assert_refused(run("journals", "create", "--from", "c1", "--to", "c2", "--amount",
+                       "9" * 30), "invalid_request")
     assert_refused(run("journals", "create", "--from", "c1", "--to", "c2", "--amount", "1",
                        "--description", "x" * 1025), "invalid_request", "1024")
     assert_refused(run("journals", "create", "--from", "c1", "--to", "c2"), "invalid_request")
