@@ -24,10 +24,14 @@ calls `enforce` with the entries it is about to write, and a new pending transfe
    writes its rows; the commit releases the lock.
 
 An account's guard is set with `set_floor`. Guarding an account that was not guarded
-counts its balances from its line items, while (PostgreSQL) no other transaction may
-write line items (``LOCK TABLE line_items IN SHARE ROW EXCLUSIVE MODE``): a concurrent
-posting that did not yet see the new guard cannot add lines the count misses. That lock
-is taken only when a guard is first set, never by an ordinary write.
+counts its balances from its line items. On PostgreSQL it first takes
+``LOCK TABLE account_guards IN EXCLUSIVE MODE``, which waits for every writer that has
+already read the guards (their ``FOR UPDATE`` holds the table's ROW SHARE lock until they
+commit, so their lines are in the count) and holds back every writer that has not (its
+guard statement waits, then sees the new guard and keeps its balance). Locking
+``line_items`` instead would not do: a posting that read the guards before the new one
+was committed would wait only for its line insert, then add lines the count missed.
+That lock is taken only when a guard is first set, never by an ordinary write.
 """
 
 from __future__ import annotations
@@ -190,7 +194,7 @@ def set_floor(connection: Connection, catalog: Catalog, account_id: str, floor: 
     newly_guarded = floor is not None and (found is None or found[0] is None)
     if newly_guarded:
         if connection.dialect.name == "postgresql":
-            run(connection, "LOCK TABLE line_items IN SHARE ROW EXCLUSIVE MODE", {})
+            run(connection, "LOCK TABLE account_guards IN EXCLUSIVE MODE", {})
             found = _guard_row(connection, key)  # a racing writer may have set it first
             if found is not None and keep_existing:
                 return False

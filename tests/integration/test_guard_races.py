@@ -20,6 +20,7 @@ from typing import Any
 from ledgercore.domain import USD, Account, AccountType, Direction, JournalEntry, LineItem
 from ledgercore.domain.errors import LedgerError
 from ledgercore.store import Ledger
+from ledgercore.store import guards as store_guards
 from tests.integration.conftest import unique_name
 
 WORKERS = 8
@@ -180,3 +181,46 @@ def test_eight_imports_race_on_sqlite(sqlite_url: str, tmp_path: Path) -> None:
 
 def test_eight_imports_race_on_postgresql(pg_url: str, tmp_path: Path) -> None:
     _import_race(pg_url, tmp_path)
+
+
+# -- a guard set while others post to the account ---------------------------------------
+
+def _payer(url: str, name: str, worker: int, start: Barrier) -> None:
+    with Ledger.open(url, ledger=name) as book:
+        book.chart()
+        start.wait(60)
+        for n in range(15):
+            book.post([JournalEntry(f"pay{worker}-{n}", T0, (
+                LineItem("firm", USD, 1 + n, Direction.DEBIT),
+                LineItem("capital", USD, 1 + n, Direction.CREDIT)))])
+
+
+def _guard_while_posting(url: str) -> None:
+    name = unique_name("guarding")
+    with Ledger.open(url, ledger=name) as book:
+        book.define_accounts(CHART)
+    context = multiprocessing.get_context("fork")
+    start = context.Barrier(WORKERS)
+    payers = [context.Process(target=_payer, args=(url, name, w, start))
+              for w in range(WORKERS - 1)]
+    for process in payers:
+        process.start()
+    with Ledger.open(url, ledger=name) as book:
+        book.chart()
+        start.wait(60)
+        book.set_floor("firm", "0")  # counted from the lines while they are written
+    for process in payers:
+        process.join(120)
+    assert [p.exitcode for p in payers] == [0] * (WORKERS - 1)
+    with Ledger.open(url, ledger=name) as book:
+        kept = book._read(lambda c: store_guards.guarded_balances(c, book._catalog))
+        assert kept[("firm", "USD")] == book.balances()["firm"]["USD"].ending == (
+            (WORKERS - 1) * sum(range(1, 16)))
+
+
+def test_a_guard_set_while_others_post_counts_every_line_on_sqlite(sqlite_url: str) -> None:
+    _guard_while_posting(sqlite_url)
+
+
+def test_a_guard_set_while_others_post_counts_every_line_on_postgresql(pg_url: str) -> None:
+    _guard_while_posting(pg_url)
