@@ -10,6 +10,11 @@ object, the measured figures. Tasks:
   running-balance statement for a month; it also returns the year's figures so the
   caller can check them against the generator's;
 - ``post``: post entries one at a time through the Python API, each its own transaction;
+- ``transfers``: move cash between accounts one transaction at a time (issue 16): by a
+  plain ``post`` of the same two-line entry (``post``), a ``post`` out of a guarded
+  account (``guarded-post``), a transfer executed when made (``transfer``), or held
+  and then executed (``two-phase``: two transactions); by one process, or by
+  ``writers`` processes at once, each from its own source account;
 - ``floor``: write the rows an import wrote, and nothing else, into an empty ledger of the
   same engine: on SQLite by the statements the import writes them with, and by SQLite's
   own ``INSERT ... SELECT``; on PostgreSQL by binary COPY, with the
@@ -206,6 +211,55 @@ def task_post(args: dict[str, Any]) -> dict[str, Any]:
     return {"entries": len(entries), "seconds": seconds}
 
 
+def task_transfers(args: dict[str, Any]) -> dict[str, Any]:
+    import multiprocessing
+
+    from ledgercore.domain import AccountType
+
+    url, count, mode = args["url"], int(args["count"]), args["mode"]
+    writers = int(args.get("writers", 1))
+    name = f"transfers-{mode}-{writers}-{os.getpid()}"
+    with Ledger.open(url, ledger=name) as ledger:
+        ledger.define_accounts([Account("capital", "Capital", AccountType.EQUITY), *(
+            Account(f"{side}{w}", f"{side} {w}", AccountType.ASSET)
+            for w in range(writers) for side in ("source", "target"))])
+        ledger.post([JournalEntry(f"fund{w}", datetime(2024, 1, 1, tzinfo=UTC), (
+            LineItem(f"source{w}", USD, 10**12, Direction.DEBIT),
+            LineItem("capital", USD, 10**12, Direction.CREDIT))) for w in range(writers)])
+        if mode != "post":
+            ledger.set_floor([f"source{w}" for w in range(writers)], "0")
+
+    def work(writer: int, start: Any) -> None:
+        with Ledger.open(url, ledger=name) as book:
+            book.chart()
+            at = datetime(2024, 2, 1, tzinfo=UTC)
+            source, target = f"source{writer}", f"target{writer}"
+            start.wait()
+            for n in range(count):
+                if mode in ("post", "guarded-post"):
+                    book.post([JournalEntry(f"e{writer}-{n}", at, (
+                        LineItem(source, USD, 100, Direction.CREDIT),
+                        LineItem(target, USD, 100, Direction.DEBIT)))])
+                elif mode == "transfer":
+                    book.transfer(source, target, 100, hold=False)
+                else:
+                    book.execute_transfer(book.transfer(source, target, 100, hold=True).id)
+
+    context = multiprocessing.get_context("fork")
+    start = context.Barrier(writers + 1)
+    processes = [context.Process(target=work, args=(w, start)) for w in range(writers)]
+    for process in processes:
+        process.start()
+    start.wait()
+    started = time.perf_counter()
+    for process in processes:
+        process.join()
+    seconds = time.perf_counter() - started
+    if any(process.exitcode for process in processes):
+        return {"failed": f"a writer exited {[p.exitcode for p in processes]}"}
+    return {"transfers": count * writers, "seconds": seconds}
+
+
 # The tables an import writes, in the order it writes them.
 WRITTEN = ("journal_entries", "entry_tags", "line_items", "period_totals", "cash_open_items",
            "cash_allocations", "cash_lines", "cash_period_totals")
@@ -332,7 +386,8 @@ def _postgres_floor(source: str, targets: list[str]) -> dict[str, Any]:
     return out
 
 
-TASKS = {"import": task_import, "warm": task_warm, "post": task_post, "floor": task_floor}
+TASKS = {"import": task_import, "warm": task_warm, "post": task_post, "floor": task_floor,
+         "transfers": task_transfers}
 
 
 def main(argv: list[str]) -> int:

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +102,15 @@ class Run:
 
     def main(self) -> int:
         started = time.perf_counter()
+        if self.args.only_transfers:
+            try:
+                self.transfers()
+            finally:
+                shutil.rmtree(self.workdir, ignore_errors=True)
+            print(f"machine: {machine()}; command: python benchmarks/run.py "
+                  f"{' '.join(sys.argv[1:])}\n")
+            print(self.table.render())
+            return 0
         self.load_start = os.getloadavg()[0]
         self.log(f"generating (or reusing) the {self.size:,}-entry ledger, seed "
                  f"{self.args.seed} ...")
@@ -119,6 +129,7 @@ class Run:
                 self.table.add("6", "PostgreSQL import and report", "skipped",
                                note="no --postgres URL given")
             self.posting()
+            self.transfers()
         finally:
             shutil.rmtree(self.workdir, ignore_errors=True)
         print(f"ledgercore benchmark: {self.entries:,} entries, {self.lines:,} line items, "
@@ -384,6 +395,67 @@ class Run:
             f"{self.args.post_count:,} entries into a new ledger, each its own transaction")
 
 
+    # 8. transfers (issue 16) --------------------------------------------------------
+    def transfers(self) -> None:
+        """Transfers made one per transaction, against a plain `post` of the same entry."""
+        self.log("8. transfers one per transaction, and plain posts of the same entry ...")
+        count = max(200, self.args.post_count // 2)
+        engines: list[tuple[str, Callable[[str], str]]] = [
+            ("SQLite file", lambda n: f"sqlite:///{self.workdir}/transfers-{n}.db")]
+        database = f"ledgercore_bench_{os.getpid()}_transfers"
+        if self.args.postgres:
+            from sqlalchemy import create_engine, text
+
+            base = self.args.postgres.replace("postgresql://", "postgresql+psycopg://", 1)
+            admin = create_engine(base, isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                connection.execute(text(f'CREATE DATABASE "{database}"'))
+            server = f"{base.rsplit('/', 1)[0]}/{database}"
+            engines.append(("PostgreSQL", lambda n: server))
+        try:
+            self.transfer_rows(engines, count)
+        finally:
+            if self.args.postgres:
+                with admin.connect() as connection:
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+                admin.dispose()
+
+    def transfer_rows(self, engines: list[tuple[str, Callable[[str], str]]], count: int) -> None:
+        for where, url in engines:
+            base: float | None = None
+            writers = (1, 4) if where == "PostgreSQL" else (1,)
+            for crowd in writers:
+                for mode in ("post", "guarded-post", "transfer", "two-phase"):
+                    if crowd > 1 and mode == "guarded-post":
+                        continue
+                    samples = []
+                    for attempt in range(max(1, min(self.args.runs, 3))):
+                        answer = run_task("transfers", {
+                            "url": url(f"{mode}-{crowd}-{attempt}"), "count": count,
+                            "mode": mode, "writers": crowd})
+                        if "failed" in answer:
+                            break
+                        samples.append(answer["transfers"] / answer["seconds"])
+                    label = (f"{mode}: one per transaction ({where}"
+                             f"{f', {crowd} writers' if crowd > 1 else ''})")
+                    if not samples:
+                        self.table.add("8", label, FAILED, note=str(answer.get("failed")))
+                        continue
+                    per_second = median(samples)
+                    if mode == "post":
+                        base = per_second
+                        self.table.add("8", label, rate(per_second, "entries"), "",
+                                       None, f"{count:,} per writer; the baseline")
+                        continue
+                    ratio = "" if not base else f"{base / per_second:.2f}x slower than post; "
+                    target = ">= 2,000/s, <= 1.5x post" if where == "SQLite file" else ""
+                    ok = (per_second >= 2_000 and bool(base) and base / per_second <= 1.5
+                          if target else None)
+                    self.table.add("8", label, rate(per_second, "transfers"), target, ok,
+                                   f"{ratio}{count:,} per writer"
+                                   f"{'; two transactions each' if mode == 'two-phase' else ''}")
+
+
 def _probe(command: list[str]) -> str | None:
     """None when `command` runs; otherwise why it does not (first line of its error)."""
     done = subprocess.run(command, capture_output=True, text=True)
@@ -403,6 +475,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--post-count", type=int, default=2_000,
                         help="entries posted one by one (default 2000)")
     parser.add_argument("--postgres", metavar="URL", help="PostgreSQL server URL")
+    parser.add_argument("--only-transfers", action="store_true",
+                        help="only section 8: transfers against plain posts")
     parser.add_argument("--no-peers", action="store_true", help="skip beancount/hledger/ledger")
     parser.add_argument("--no-install", action="store_true", help="do not install peers")
     parser.add_argument("--peer-budget", type=float, default=600.0,

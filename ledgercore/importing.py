@@ -90,10 +90,14 @@ def import_file(ledger: Ledger, kind: PayloadKind, path: str | PathLike[str], *,
     skipped = 0
     size = _size(file)
     read = 0  # bytes of the file read so far (a file read whole: all of it once read)
+    # A journals file is read (and its senders guarded, in a transaction of its own)
+    # before the import's write transaction begins.
+    read_batches = (list(_read(ledger, kind, file)) if kind is PayloadKind.ALPACA_JOURNALS
+                    else _read(ledger, kind, file))
 
     def batches() -> Iterator[tuple[tuple[Account, ...], PreparedEntries]]:
         nonlocal skipped, read
-        for batch, prepared in _read(ledger, kind, file):
+        for batch, prepared in read_batches:
             skipped += len(batch.skipped_journals)
             read = size if batch.read_bytes is None else batch.read_bytes
             yield batch.accounts, prepared
@@ -160,8 +164,14 @@ def _whole(ledger: Ledger, kind: PayloadKind, file: Path) -> Iterator[ImportBatc
         # A first pass without the overdraft check finds the file's entries, so that the
         # check runs on the holdings as they were before any of them was posted.
         unchecked = import_alpaca_journals(document, source=file.name, tz=tz)
-        yield import_alpaca_journals(document, source=file.name, tz=tz,
-                                     known_balances=_holdings(ledger, unchecked.entries))
+        known = _holdings(ledger, unchecked.entries)
+        # The check above reads balances outside the import's transaction; the store's
+        # balance guard (docs/transfers.md) repeats it under a lock in the write itself,
+        # so concurrent imports cannot both spend one balance: every account checked here
+        # that sends a journal is guarded at 0 (unless its guard says otherwise).
+        ledger.set_floor({e.line_items[0].account_id for e in unchecked.entries} & known.keys(),
+                         "0", keep_existing=True)
+        yield import_alpaca_journals(document, source=file.name, tz=tz, known_balances=known)
 
 
 def _size(file: Path) -> int:

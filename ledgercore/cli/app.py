@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ledgercore import reports
-from ledgercore.cli import render
+from ledgercore.cli import accounts, journals, render
 from ledgercore.cli.crash import LedgercoreTyper
 from ledgercore.cli.errors import database_errors, fail, migrations, refusals
 from ledgercore.cli.ledgers import ledgers as ledgers_command
@@ -53,6 +53,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
 app.add_typer(verify_app, name="verify")
 app.command("ledgers")(ledgers_command)
+app.add_typer(journals.app, name="journals")  # transfers (ledgercore/cli/journals.py)
+app.add_typer(accounts.app, name="accounts")
 
 
 @dataclass(frozen=True)
@@ -295,6 +297,9 @@ def balances(ctx: typer.Context, start: Start = None, end: End = None,
                  "--format", case_sensitive=False,
                  help="table for people; json or csv (minor units); the Layer or Alpaca "
                       "response.")] = BalanceFormat.table,
+             available: Annotated[bool, typer.Option(
+                 "--available", help="Add `available` (less pending journals) to json and "
+                                     "csv rows.")] = False,
              ) -> None:
     """Starting, activity and ending balance of every account (rolled up the hierarchy)."""
     criteria = _criteria(start, end, end_inclusive, tag, customer, vendor, basis)
@@ -308,10 +313,12 @@ def balances(ctx: typer.Context, start: Start = None, end: End = None,
                                                           q.basis))
             return
         rows = reports.balance_rows(ledger, q.period, q.entry_filter, q.basis)
+        shown = (journals.with_available(ledger, rows, q.period) if available
+                 else [row.to_json() for row in rows])
         if format is BalanceFormat.json:
-            render.print_json([row.to_json() for row in rows])
+            render.print_json(shown)
         elif format is BalanceFormat.csv:
-            render.write_csv([row.to_json() for row in rows])
+            render.write_csv(shown)
         else:
             render.balance_table(rows, q.period, q.basis)
 

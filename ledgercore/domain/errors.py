@@ -109,3 +109,33 @@ class InvalidPayload(LedgerError):
 
 class UnknownEntry(LedgerError):
     code = "unknown_entry"
+
+
+class InsufficientAssets(LedgerError):
+    """A transfer or posting would take a guarded account's security position below its floor."""
+
+    code = "insufficient_assets"
+
+
+class NotFound(LedgerError):
+    """A transfer or an account a transfer names does not exist (Alpaca's 404)."""
+
+    code = "not_found"
+
+
+class CannotBeDeleted(LedgerError):
+    """Only a pending transfer may be deleted (Alpaca's 422)."""
+
+    code = "cannot_be_deleted"
+
+
+class InvalidRequest(LedgerError):
+    """A transfer request that cannot be carried out as asked (Alpaca's 400)."""
+
+    code = "invalid_request"
+
+
+class InvalidTransition(LedgerError):
+    """A transfer asked to move to a status its current one does not lead to."""
+
+    code = "invalid_transition"

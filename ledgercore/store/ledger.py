@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from types import TracebackType
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -40,9 +40,21 @@ from ledgercore.domain.balances import (
 )
 from ledgercore.domain.entries import JournalEntry
 from ledgercore.domain.errors import AlreadyReversed, Conflict, InvalidDate, LedgerError
-from ledgercore.domain.money import Commodity
+from ledgercore.domain.money import USD, Commodity
 from ledgercore.domain.periods import Bound, EndSemantics, Period
-from ledgercore.store import contention, driver, journal, migrate, presence, reports, totals
+from ledgercore.domain.transfers import Transfer, TransferEvent, TransferRequest, TransferStatus
+from ledgercore.store import (
+    contention,
+    driver,
+    guards,
+    journal,
+    migrate,
+    presence,
+    reports,
+    totals,
+    transfer_queries,
+    transfers,
+)
 from ledgercore.store.cash import basis as cash_basis
 from ledgercore.store.cash import projection as cash_projection
 from ledgercore.store.catalog import Catalog
@@ -51,6 +63,7 @@ from ledgercore.store.instants import from_micros, to_micros
 from ledgercore.store.journal import Page
 from ledgercore.store.posting import PostResult, PreparedEntries, post
 from ledgercore.store.schema import ledgers
+from ledgercore.store.transfer_queries import Availability, TransferFilter, TransferPage
 
 T = TypeVar("T")
 _CREATE_LEDGER = text("INSERT INTO ledgers (name, timezone) VALUES (:name, :timezone) "
@@ -364,6 +377,88 @@ class Ledger:
         check it (the result is the same projection).
         """
         self._write(lambda c: cash_projection.rebuild(c, self._catalog))
+
+    # -- transfers and balance guards (ledgercore.store.transfers, .guards) -----------
+
+    def transfer(self, from_account: str, to_account: str, amount: int,
+                 commodity: Commodity = USD, *, price: str | None = None,
+                 description: str | None = None, idempotency_key: str | None = None,
+                 transfer_id: str | None = None, hold: bool | None = None) -> Transfer:
+        """Create a transfer of `amount` minor units (see `ledgercore.store.transfers`).
+
+        `hold`: True pending, False executed now, None as the ledger's policy says.
+        """
+        request = TransferRequest(from_account, to_account, commodity, amount, price,
+                                  description, idempotency_key, transfer_id)
+        return self._write(lambda c: transfers.create(
+            c, self._catalog, request, now=datetime.now(UTC), tz=self._settings.tzinfo,
+            hold=hold))
+
+    def execute_transfer(self, transfer_id: str) -> Transfer:
+        """Execute a pending transfer: post its entry."""
+        return self._move(transfer_id, TransferStatus.EXECUTED)
+
+    def void_transfer(self, transfer_id: str) -> Transfer:
+        """Cancel a pending transfer: release its hold."""
+        return self._move(transfer_id, TransferStatus.CANCELED)
+
+    def delete_transfer(self, transfer_id: str) -> Transfer:
+        """Delete a pending transfer (anything else: `cannot_be_deleted`)."""
+        return self._move(transfer_id, TransferStatus.DELETED)
+
+    def settle(self, day: date) -> list[Transfer]:
+        """End of `day`: execute or reject the transfers pending since then or before."""
+        return self._write(lambda c: transfers.settle(
+            c, self._catalog, day, now=datetime.now(UTC), tz=self._settings.tzinfo))
+
+    def get_transfer(self, transfer_id: str) -> Transfer:
+        """The transfer with this id. Raises NotFound."""
+        return self._read(lambda c: transfers.get(c, self._catalog, transfer_id))
+
+    def transfer_events(self, transfer_id: str) -> list[TransferEvent]:
+        """Every status the transfer entered, with its instant, oldest first."""
+        return self._read(lambda c: transfers.events(c, self._catalog, transfer_id))
+
+    def list_transfers(self, wanted: TransferFilter | None = None, after: str | None = None,
+                       limit: int = 100) -> TransferPage:
+        """A page of transfers, newest first; pass `next_cursor` as `after` for more."""
+        return self._read(lambda c: transfer_queries.list_transfers(
+            c, self._catalog, wanted or TransferFilter(), after, limit))
+
+    def available(self, accounts: Iterable[str] | None = None, at: datetime | None = None,
+                  include_incoming: bool = False) -> dict[str, dict[str, Availability]]:
+        """Posted, held and available balances per account and commodity at `at`."""
+        wanted = None if accounts is None else tuple(accounts)
+        return self._read(lambda c: transfer_queries.available(
+            c, self._catalog, wanted, at, include_incoming))
+
+    def set_floor(self, accounts: str | Iterable[str], floor: str | None, *,
+                  keep_existing: bool = False) -> int:
+        """Guard accounts: their available balances may not go below `floor` (a decimal;
+        None: no guard). `keep_existing` leaves accounts that have a guard row as they are.
+
+        Returns:
+            How many accounts' guards were written.
+        """
+        wanted = sorted([accounts] if isinstance(accounts, str) else set(accounts))
+        return self._write(lambda c: sum(guards.set_floor(
+            c, self._catalog, account_id, floor, keep_existing=keep_existing)
+            for account_id in wanted))
+
+    def floors(self) -> dict[str, str | None]:
+        """Every account's guard: account id -> floor (None: explicitly unguarded)."""
+        return self._read(lambda c: guards.floors(c, self._catalog))
+
+    def set_transfer_policy(self, pending_above: str | None = None,
+                            sandbox: bool = False) -> None:
+        """Set the limit above which a new cash transfer stays pending, and sandbox mode."""
+        self._write(lambda c: transfers.set_policy(
+            c, self._catalog, transfers.TransferPolicy(pending_above, sandbox)))
+
+    def _move(self, transfer_id: str, target: TransferStatus) -> Transfer:
+        return self._write(lambda c: transfers.transition(
+            c, self._catalog, transfer_id, target, now=datetime.now(UTC),
+            tz=self._settings.tzinfo))
 
     # -- units of work ----------------------------------------------------------------
 

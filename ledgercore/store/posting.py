@@ -29,6 +29,7 @@ from ledgercore.domain.errors import (
     UnknownAccount,
 )
 from ledgercore.domain.money import Commodity
+from ledgercore.store import guards
 from ledgercore.store.cash import projection as cash_projection
 from ledgercore.store.catalog import Catalog
 from ledgercore.store.driver import (
@@ -152,6 +153,7 @@ def post(connection: Connection, catalog: Catalog,
     catalog.ensure_commodities(connection, {item.commodity for index in fresh.values()
                                             for item in entries[index].line_items})
     written = [entries[i] for i in fresh.values()]
+    guards.enforce(connection, catalog, written)  # balance guards: lock, check, count
     keys = _write(connection, catalog, written, [instants[i] for i in fresh.values()],
                   [digests[i] for i in fresh.values()], links, pending)
     for entry_id, reversal_id in links.items():

@@ -69,7 +69,7 @@ OPEN_ITEM = "remaining > 0"
 
 def _key_type(target: str) -> TypeEngine[int]:
     """The type of the key `target` (``table.id``)."""
-    return BigKey if target == "journal_entries.id" else Integer()
+    return BigKey if target in ("journal_entries.id", "transfers.id") else Integer()
 
 
 def _ref(name: str, target: str, *, primary_key: bool = False) -> Column[int]:
@@ -316,3 +316,81 @@ cash_lines = Table(
 
 # Period totals of the cash lines: the cash basis minus accrual, per UTC bucket.
 cash_period_totals = _period_totals("cash_period_totals")
+
+# -- transfers and balance guards (docs/transfers.md; migration 0007) ------------------
+
+TRANSFER_STATUSES = "('pending', 'executed', 'canceled', 'rejected', 'deleted', 'refused')"
+
+# A balance guard: the account's available balance in each commodity may not go below
+# `floor` (a decimal string in the commodity's units); a NULL floor is "no guard", set
+# explicitly (an account with no row is guarded at 0 when it first sends a transfer).
+# The row is also the guard's lock: a write that lowers the account locks it first.
+account_guards = Table(
+    "account_guards", metadata,
+    _ref("account_id", "accounts.id", primary_key=True),
+    _ref("ledger_id", "ledgers.id"),
+    _optional("floor", String(64)),
+)
+
+# The posted balance (normal sign) of a guarded account per commodity, kept by every
+# write that touches it, under the guard's lock: what a guard checks, without summing.
+guarded_balances = Table(
+    "guarded_balances", metadata,
+    _key("account_id", "accounts.id", primary_key=True),
+    _key("commodity_id", "commodities.id", primary_key=True),
+    _key("ledger_id", "ledgers.id"),
+    _required("balance", BigInteger),
+    sqlite_with_rowid=False,
+)
+
+# A ledger's transfer rules: a new JNLC above `pending_above` (a decimal) stays pending
+# until settlement; `sandbox` = 1 honours description fixtures.
+transfer_policies = Table(
+    "transfer_policies", metadata,
+    _ref("ledger_id", "ledgers.id", primary_key=True),
+    _optional("pending_above", String(64)),
+    _required("sandbox", SmallInteger),
+    CheckConstraint("sandbox IN (0, 1)", name="sandbox"),
+)
+
+transfers = Table(
+    "transfers", metadata,
+    Column("id", BigKey, primary_key=True),
+    _ref("ledger_id", "ledgers.id"),
+    _required("external_id", String(200)),
+    _ref("from_account_id", "accounts.id"),
+    _ref("to_account_id", "accounts.id"),
+    _ref("commodity_id", "commodities.id"),
+    _required("amount", BigInteger),
+    _optional("price", String(64)),
+    _required("status", String(16)),
+    _optional("description", Text),
+    _optional("idempotency_key", String(200)),
+    _required("digest", String(64)),
+    _optional("fixture", String(16)),
+    _required("created_at", BigInteger),
+    _required("system_date", String(10)),
+    _optional("settle_date", String(10)),
+    # While it was pending: [pending_from, pending_until), NULL until when still pending.
+    _optional("pending_from", BigInteger),
+    _optional("pending_until", BigInteger),
+    UniqueConstraint("ledger_id", "external_id"),
+    UniqueConstraint("ledger_id", "idempotency_key"),
+    Index("ix_transfers_ledger_created", "ledger_id", "created_at", "id"),
+    Index("ix_transfers_outgoing", "from_account_id", "status", "commodity_id"),
+    Index("ix_transfers_incoming", "to_account_id", "status", "commodity_id"),
+    CheckConstraint("amount > 0", name="amount_positive"),
+    CheckConstraint(f"status IN {TRANSFER_STATUSES}", name="status"),
+    CheckConstraint("from_account_id <> to_account_id", name="two_accounts"),
+)
+
+# Every status a transfer entered (its creation first), with the instant.
+transfer_events = Table(
+    "transfer_events", metadata,
+    _ref("transfer_id", "transfers.id", primary_key=True),
+    Column("seq", SmallInteger, primary_key=True),
+    _required("status", String(16)),
+    _required("at", BigInteger),
+    CheckConstraint(f"status IN {TRANSFER_STATUSES}", name="status"),
+    sqlite_with_rowid=False,
+)

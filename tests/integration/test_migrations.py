@@ -21,6 +21,8 @@ from tests.property.cash_strategies import CHART, START
 TABLES = {"ledgers", "commodities", "accounts", "journal_entries", "line_items",
           "entry_tags", "entry_seals", "period_totals",
           "cash_open_items", "cash_allocations", "cash_lines", "cash_period_totals"}
+TABLES |= {"account_guards", "guarded_balances", "transfer_policies", "transfers",
+           "transfer_events"}  # migration 0007
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
