@@ -9,15 +9,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import typer
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
+from typer.core import TyperGroup
 
 from ledgercore.cli.render import err
 from ledgercore.config import resolve_database_url
 from ledgercore.domain import LedgerError
+
+SUPPORTED = ("sqlite", "postgresql", "postgres")
 
 
 def fail(message: str) -> NoReturn:
@@ -32,7 +35,13 @@ def fail(message: str) -> NoReturn:
 def refusals(source: Path | None = None) -> Iterator[None]:
     """Turn a LedgerError into the exit-2 paragraph the contract promises."""
     try:
-        yield
+        try:
+            yield
+        except DBAPIError as exc:
+            refused = database_refusal(exc)
+            if refused is None:
+                raise
+            raise refused from exc
     except LedgerError as exc:
         message = exc.message if exc.message.endswith(".") else exc.message + "."
         if source is not None and source.name not in message:
@@ -48,6 +57,40 @@ def refusals(source: Path | None = None) -> Iterator[None]:
         else:
             fix = ""
         fail(f"{message}{where}{fix} [{exc.code}]")
+
+
+def readable(*files: Path) -> None:
+    """Exit 2 (``unreadable_file``) unless every file opens for reading.
+
+    Checked before the database is opened: a typo in the last file name writes nothing.
+    """
+    from ledgercore.providers.documents import unreadable
+
+    for file in files:
+        with refusals():
+            try:
+                with open(file, "rb"):
+                    pass
+            except OSError as exc:
+                raise unreadable(file, exc) from None
+
+
+def database_refusal(exc: DBAPIError) -> LedgerError | None:
+    """The refusal a database error stands for, when it is not a bug or an outage."""
+    from ledgercore.store.errors import ReadOnlyDatabase, TotalLimit
+
+    reason = str(exc.orig)
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if "readonly database" in reason or sqlstate == "25006":
+        return ReadOnlyDatabase(
+            "the database is read-only (a read-only file or directory, a mode=ro URL, or a "
+            "read-only server): this command writes; nothing was written. Use a writable "
+            "copy, or run only the reports (balances, entries, verify) on it")
+    if reason == "integer overflow":
+        # SQLite's sum() refuses rather than round: a report whose sum passes 2^63 - 1.
+        return TotalLimit("a sum in this report passes 2^63 - 1 minor units, more than "
+                          "SQLite adds exactly; narrow the range, or use PostgreSQL")
+    return None
 
 
 def _kind_of(source: Path) -> str | None:
@@ -78,11 +121,19 @@ def database_errors(db: str | None) -> Iterator[None]:
     url = resolve_database_url(db)
     origin = "--db" if db else "the database URL (--db, else $LEDGERCORE_DATABASE_URL)"
     try:
+        backend = make_url(url).get_backend_name()
+        if backend not in SUPPORTED:
+            fail(f"{origin} {_shown_url(url)!r} names a {backend} database; ledgercore keeps "
+                 f"its books in SQLite or PostgreSQL: write it as sqlite:///books.db or "
+                 f"postgresql://user@host/dbname.")
         yield
-    except ArgumentError as exc:
+    except (ArgumentError, ImportError) as exc:
         fail(f"{origin} {url!r} is not a database URL ledgercore can use ({exc}). Write it "
              f"as sqlite:///books.db or postgresql://user@host/dbname.")
     except DBAPIError as exc:
+        refused = database_refusal(exc)
+        if refused is not None:
+            raise refused from exc
         fail(f"cannot open the database at {_shown_url(url)}: {exc.orig}. Check {origin}: "
              f"the directory of a SQLite file must exist, a server must be running and "
              f"accept the connection.")
@@ -99,3 +150,31 @@ def migrations(db: str | None) -> Iterator[None]:
         except CommandError as exc:
             fail(f"{exc}. `ledgercore db current` shows where the database is; the "
                  f"revisions are 'head', 'base' or an id from ledgercore/migrations/versions/.")
+
+
+# Exit status of an unexpected error (a bug): never 1, which says `verify` found
+# discrepancies, and never 2, which says the input was refused.
+INTERNAL_ERROR = 3
+
+
+class GuardedGroup(TyperGroup):
+    """The command group, with a crash's exit status made distinct.
+
+    An exception no refusal handles is a bug: its traceback is printed as Python would,
+    with a line saying so, and the process exits `INTERNAL_ERROR`, so a script never reads
+    a crash as "verify found discrepancies" (1) or "bad input" (2).
+    """
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except Exception:  # a bug: say so, keep the traceback, exit 3
+            import traceback
+
+            traceback.print_exc()
+            err().print(f"[bold red]internal error:[/] ledgercore failed unexpectedly (a bug, "
+                        f"not your input); the traceback above says where. Exit status "
+                        f"{INTERNAL_ERROR}.", highlight=False)
+            raise typer.Exit(INTERNAL_ERROR) from None

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any, cast
 
-from ledgercore.providers.documents import decode_error
+from ledgercore.providers.documents import decode_error, json_int
 from ledgercore.providers.errors import InvalidJson, TruncatedPayload, WrongPayloadKind
 
 _SPACE = re.compile(r"[ \t\n\r]*")
@@ -40,7 +40,7 @@ class _Scanner:
         self.eof = False
         self.decoder = json.JSONDecoder()
 
-    def fill(self) -> None:
+    def fill(self, size: int | None = None) -> None:
         consumed = self.buf[:self.pos]
         newlines = consumed.count("\n")
         if newlines:
@@ -50,7 +50,7 @@ class _Scanner:
             self.column += len(consumed)
         self.offset += self.pos
         try:
-            more = self.stream.read(self.chunk)
+            more = self.stream.read(size or self.chunk)
         except UnicodeDecodeError as exc:
             where = f"{self.source}: " if self.source else ""
             raise InvalidJson(f"{where}the file is not UTF-8 text ({exc.reason})", path="$",
@@ -94,6 +94,9 @@ class _Scanner:
 
     def value(self) -> Any:
         self.peek()
+        # A value longer than a read is read on in ever larger pieces, so a 50 MB digit
+        # run is scanned a few times, not once per read.
+        size = self.chunk
         while True:
             try:
                 obj, end = self.decoder.raw_decode(self.buf, self.pos)
@@ -101,15 +104,22 @@ class _Scanner:
                 cut = (exc.pos >= len(self.buf) - _CUT_MARGIN
                        or exc.msg.startswith("Unterminated string"))
                 if cut and not self.eof:
-                    self.fill()
+                    self.fill(size)
+                    size *= 2
                     continue
                 line, column = self.where(exc.pos)
                 raise decode_error(exc, self.buf, self.source, line=line, column=column,
                                    offset=self.offset, at_eof=self.eof) from None
             except RecursionError:
                 raise self.fail("a JSON value that nests less deeply") from None
+            except ValueError:
+                # An integer past Python's digit limit (see `documents.json_int`): from here
+                # on such numbers are read as a stand-in the field checks refuse.
+                self.decoder = json.JSONDecoder(parse_int=json_int)
+                continue
             if end >= len(self.buf) and not self.eof:
-                self.fill()  # a number at the very end may continue in the next read
+                self.fill(size)  # a number at the very end may continue in the next read
+                size *= 2
                 continue
             self.pos = end
             return obj

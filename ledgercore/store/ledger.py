@@ -39,13 +39,14 @@ from ledgercore.domain.balances import (
 )
 from ledgercore.domain.entries import JournalEntry
 from ledgercore.domain.errors import AlreadyReversed, Conflict, InvalidDate, LedgerError
+from ledgercore.domain.limits import MAX_ID_LENGTH, check_text
 from ledgercore.domain.money import Commodity
 from ledgercore.domain.periods import Bound, EndSemantics, Period
 from ledgercore.store import driver, journal, migrate, reports, totals
 from ledgercore.store.cash import basis as cash_basis
 from ledgercore.store.cash import projection as cash_projection
 from ledgercore.store.catalog import Catalog
-from ledgercore.store.errors import SchemaOutOfDate, UnknownLedger
+from ledgercore.store.errors import InvalidLedger, SchemaOutOfDate, UnknownLedger
 from ledgercore.store.instants import from_micros, to_micros
 from ledgercore.store.journal import Page
 from ledgercore.store.posting import PostResult, PreparedEntries, post
@@ -114,10 +115,13 @@ class Ledger:
             upgrade: migrate the schema to the newest revision first (else raise
                 SchemaOutOfDate when it is behind).
         """
+        check_text(ledger, "the ledger name", InvalidLedger, limit=MAX_ID_LENGTH,
+                   ledger=str(ledger)[:40])
         engine = create_engine(resolve_database_url(url))
         try:
             with engine.connect() as connection:
                 at = migrate.current_revision(connection)
+            migrate.check_not_newer(at)
             if at != migrate.head():
                 if not upgrade:
                     raise SchemaOutOfDate(f"database schema is at {at}, ledgercore needs "
