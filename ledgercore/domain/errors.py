@@ -109,3 +109,10 @@ class InvalidPayload(LedgerError):
 
 class UnknownEntry(LedgerError):
     code = "unknown_entry"
+
+
+class InvalidFilter(LedgerError):
+    """A report filter no stored entry could match: text no store keeps (NUL, a lone
+    surrogate)."""
+
+    code = "invalid_filter"

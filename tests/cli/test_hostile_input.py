@@ -100,6 +100,25 @@ def test_a_layer_amount_past_the_limit_is_refused(name: str, books: tuple[str, s
     assert counts(*books) == before
 
 
+def test_the_reported_overflow_is_refused_and_balances_stay_exact(books: tuple[str, str],
+                                                                  tmp_path: Path) -> None:
+    """2^63 - 1 per line added to an existing balance: refused, nothing written, exact."""
+    run = on(books)
+    assert run("import", "layer-entries", LAYER_ENTRIES).exit_code == 0
+    before = run("balances", "--format", "json").json()
+    document = deepcopy(load(LAYER_ENTRIES))
+    entry = document["data"][0]
+    entry["id"] = "huge"
+    for index, line in enumerate(entry["line_items"]):
+        line.update(id=f"huge-{index}", entry_id="huge", amount=2**63 - 1)
+    document["data"] = [entry]
+    bad = tmp_path / "huge.json"
+    bad.write_text(json.dumps(document))
+    assert_refused(run("import", "layer-entries", bad), "invalid_amount",
+                   "$.data[0].line_items[0].amount")
+    assert run("balances", "--format", "json").json() == before
+
+
 @pytest.mark.parametrize("literal", ['"92233720368547758.08"', '"1e400"', "1e400",
                                      '"' + "9" * 5000 + '"', "9" * 5000, "1" + "0" * 30,
                                      '"-0.01"'])
