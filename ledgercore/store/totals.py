@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from ledgercore.domain.limits import MAX_TOTAL
 from ledgercore.store.driver import (
@@ -340,14 +340,35 @@ def prefix_sums(connection: Connection, ledger_id: int, instants: Sequence[int |
         parameters["keys"] = list_value(dialect, account_keys)
     sql = _prefix_sql(dialect, sources, tuple(cuts), account_keys is not None)
     found: list[Sums] = [{} for _ in distinct]
-    for label, account, commodity, total, count in fetch_all(connection, sql, parameters):
+    try:
+        rows = fetch_all(connection, sql, parameters)
+    except OperationalError as exc:
+        # SQLite's sum() refuses a sum past 2^63 - 1 (kept totals are within MAX_TOTAL,
+        # but several years of them may add up past it): add the parts in Python instead,
+        # exactly, as PostgreSQL's NUMERIC sum does.
+        if "integer overflow" not in str(exc.orig):
+            raise
+        rows = _added(fetch_all(connection, _prefix_sql(
+            dialect, sources, tuple(cuts), account_keys is not None, summed=False),
+            parameters))
+    for label, account, commodity, total, count in rows:
         found[label][(account, commodity)] = (int(total), int(count))
     return [found[distinct.index(instant)] for instant in instants]
 
 
+def _added(parts: Iterable[tuple[Any, ...]]) -> list[tuple[int, int, int, int, int]]:
+    """The rows of `_prefix_sql` added up by (label, account, commodity) in Python."""
+    sums: dict[tuple[int, int, int], list[int]] = {}
+    for label, account, commodity, total, count in parts:
+        slot = sums.setdefault((label, account, commodity), [0, 0])
+        slot[0] += int(total)
+        slot[1] += int(count)
+    return [(*key, total, count) for key, (total, count) in sums.items()]
+
+
 @lru_cache(maxsize=256)
 def _prefix_sql(dialect: str, sources: tuple[Source, ...], cuts: tuple[tuple[bool, ...], ...],
-                by_account: bool) -> str:
+                by_account: bool, *, summed: bool = True) -> str:
     """The SQL of `prefix_sums` for one shape: per instant, () when it is "after
     everything", else whether its year has whole months before it, its month whole days
     and its day lines (a part that would read an empty range is left out)."""
@@ -372,5 +393,7 @@ def _prefix_sql(dialect: str, sources: tuple[Source, ...], cuts: tuple[tuple[boo
                 parts.append(f"SELECT {label}, account_id, commodity_id, effect, {count} "
                              f"FROM {line_table} WHERE ledger_id = :ledger AND entry_at >= "
                              f":d{label} AND entry_at < :t{label}{accounts}")
+    if not summed:  # the parts themselves, for `_added`
+        return " UNION ALL ".join(parts)
     return ("SELECT label, account_id, commodity_id, sum(total), sum(lines) FROM ("
             + " UNION ALL ".join(parts) + ") AS parts GROUP BY label, account_id, commodity_id")

@@ -429,3 +429,82 @@ def test_entries_as_json_on_a_ledger_of_several_commodities(alpaca_db: str) -> N
     shown = outcome.json()
     codes = {line["commodity"] for entry in shown for line in entry["line_items"]}
     assert {"USD", "AAPL"} <= codes
+
+
+# -- crashes and sums past 64 bits ------------------------------------------------------
+
+def test_an_unexpected_exception_exits_3_not_1(run: Run, monkeypatch: pytest.MonkeyPatch,
+                                              ) -> None:
+    """Exit 1 means "verify found discrepancies": a bug must never say that."""
+    import ledgercore.reports as reports
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(reports, "balance_rows", broken)
+    outcome = run("balances")
+    assert outcome.exit_code == 3
+    assert "RuntimeError: a bug" in outcome.stderr and "internal error" in outcome.stderr
+
+
+def test_a_real_process_that_crashes_exits_3(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = ("import ledgercore.reports as r\n"
+              "def broken(*a, **k):\n    raise RuntimeError('a bug')\n"
+              "r.balance_rows = broken\n"
+              "from ledgercore.cli import app\n"
+              "app(prog_name='ledgercore')\n")
+    done = subprocess.run([sys.executable, "-c", script, "--db",
+                           f"sqlite:///{tmp_path / 'b.db'}", "balances"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 3, done.stderr
+    assert "RuntimeError: a bug" in done.stderr
+
+
+def test_a_report_sum_past_64_bits_is_exact_or_refused(books: tuple[str, str]) -> None:
+    """Years of maximal totals: balances add them exactly on both engines; a report that
+    adds raw lines past 2^63 - 1 is exact on PostgreSQL and refused on SQLite."""
+    from datetime import UTC, datetime
+
+    from ledgercore.domain import (
+        MAX_ENTRY_AMOUNT,
+        MAX_TOTAL,
+        USD,
+        Account,
+        AccountType,
+        Direction,
+        JournalEntry,
+        LineItem,
+    )
+    from ledgercore.store import Ledger
+
+    url, ledger = books
+    lines = MAX_ENTRY_AMOUNT // MAX_AMOUNT
+    entries = []
+    for year in (2020, 2021, 2022):
+        for number in range(MAX_TOTAL // MAX_ENTRY_AMOUNT):
+            items = [LineItem("big-cash", USD, MAX_AMOUNT, Direction.DEBIT)] * lines
+            items += [LineItem("big-equity", USD, MAX_AMOUNT, Direction.CREDIT)] * lines
+            entries.append(JournalEntry(f"big-{year}-{number}",
+                                        datetime(year, 6, 1, tzinfo=UTC), tuple(items),
+                                        tags=(("size", "big"),)))
+    with Ledger.open(url, ledger=ledger) as book:
+        book.define_accounts([Account("big-cash", "Big cash", AccountType.ASSET),
+                              Account("big-equity", "Big equity", AccountType.EQUITY)])
+        book.post(entries)
+    # The kept totals add up exactly on both engines (SQLite: in Python once its sum()
+    # refuses).
+    outcome = on(books)("balances", "--format", "json")
+    assert outcome.exit_code == 0, outcome.stderr
+    rows = {row["account_id"]: row for row in outcome.json()}
+    assert rows["big-cash"]["ending"] == 3 * MAX_TOTAL > 2**63
+    # A filtered report adds raw lines: PostgreSQL exactly, SQLite refuses, never rounds.
+    filtered = on(books)("balances", "--format", "json", "--tag", "size=big")
+    if url.startswith("sqlite"):
+        assert_refused(filtered, "total_limit", "2^63 - 1")
+    else:
+        assert filtered.exit_code == 0, filtered.stderr
+        rows = {row["account_id"]: row for row in filtered.json()}
+        assert rows["big-cash"]["ending"] == 3 * MAX_TOTAL
