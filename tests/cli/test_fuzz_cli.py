@@ -177,6 +177,9 @@ def test_hostile_payloads_and_options_never_crash(fuzzed: tuple[str, str],
 
     period = _range(data)
     options = period + [arg for tag in data.draw(tags) for arg in ("--tag", tag)]
+    party = data.draw(st.none() | texts.filter(bool))
+    if party is not None:
+        options += [data.draw(st.sampled_from(["--customer", "--vendor"])), party]
     for command in (["balances", "--format", data.draw(st.sampled_from(
             ["json", "table", "csv", "layer", "alpaca"]))],
                     ["entries", "--format", data.draw(st.sampled_from(["json", "table"]))]):
