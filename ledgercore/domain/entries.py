@@ -85,10 +85,10 @@ class LineItem:
                 value=_shown(self.amount))
         if self.amount > MAX_AMOUNT:
             raise InvalidAmount(
-                f"line item amount {self.amount} is more than {MAX_AMOUNT} minor units, the "
-                f"largest amount a line may hold (so that no total the store keeps can "
-                f"overflow)", account_id=self.account_id, value=str(self.amount),
-                limit=MAX_AMOUNT)
+                f"line item amount {_shown(self.amount)} is more than {MAX_AMOUNT} minor "
+                f"units, the largest amount a line may hold (so that no total the store "
+                f"keeps can overflow)", account_id=self.account_id,
+                value=_shown(self.amount), limit=MAX_AMOUNT)
         check_text(self.account_id, "line item account id", InvalidEntry,
                    limit=MAX_ID_LENGTH, path="$.account", account_id=str(self.account_id)[:40])
         check_text(self.id, "line item id", InvalidEntry, limit=MAX_ID_LENGTH, path="$.id")
@@ -262,8 +262,11 @@ class JournalEntry:
 
 
 def _shown(value: object) -> str:
-    text = repr(value) if not isinstance(value, int) or type(value) is bool or (
-        value.bit_length() < 200) else f"a number of about {len(hex(value)) * 6 // 5} digits"
+    """A value for a message: a huge int is described (Python will not print past 4300
+    digits), anything else cut to 60 characters."""
+    if isinstance(value, int) and value.bit_length() >= 200:
+        return f"(a number of more than {200 * 3 // 10} digits)"
+    text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

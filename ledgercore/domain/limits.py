@@ -46,6 +46,11 @@ MAX_LINES_PER_ENTRY = 32_767  # a line's position is a SMALLINT
 
 FIRST_INSTANT = datetime.min.replace(tzinfo=UTC)
 LAST_INSTANT = datetime.max.replace(tzinfo=UTC)
+# A provider's calendar date becomes instants in the ledger's timezone (up to 14 hours
+# either side of UTC), the day after it (an inclusive end) and the day before it (a JIT
+# ledger's opening balance): two days' margin keeps all of them within the instants.
+FIRST_DATE = date(1, 1, 3)
+LAST_DATE = date(9999, 12, 29)
 
 Day = TypeVar("Day", bound=date)
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")

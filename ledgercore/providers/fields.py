@@ -17,7 +17,7 @@ from pydantic import AfterValidator, AwareDatetime, BeforeValidator, ConfigDict,
 from pydantic_core import PydanticCustomError
 
 from ledgercore.domain import MAX_AMOUNT, MAX_TOTAL, Direction, LedgerError, parse_minor
-from ledgercore.domain.limits import MAX_AMOUNT_TEXT
+from ledgercore.domain.limits import FIRST_DATE, LAST_DATE, MAX_AMOUNT_TEXT
 
 # Unknown fields are ignored on purpose: ledgercore keeps what it models and nothing of a
 # provider's other fields is needed to recompute or verify balances.
@@ -56,6 +56,15 @@ def _text_date(value: Any) -> Any:
         return value
     raise PydanticCustomError("invalid_date", "a date must be text such as 2024-06-30, got a "
                               "{kind}", {"kind": type(value).__name__})
+
+
+def _date_range(value: date) -> date:
+    if FIRST_DATE <= value <= LAST_DATE:
+        return value
+    raise PydanticCustomError("invalid_date", "{value} is outside the dates a ledger can hold "
+                              "({first} to {last})", {"value": value.isoformat(),
+                                                       "first": FIRST_DATE.isoformat(),
+                                                       "last": LAST_DATE.isoformat()})
 
 
 def _direction(value: Any) -> Direction:
@@ -115,7 +124,7 @@ PositiveMinor = Annotated[StrictInt, AfterValidator(_positive)]
 DirectionField = Annotated[Direction, BeforeValidator(_direction)]
 Identifier = Annotated[str, AfterValidator(_non_empty)]
 Instant = Annotated[AwareDatetime, BeforeValidator(_text_instant)]
-DateText = Annotated[date, BeforeValidator(_text_date)]
+DateText = Annotated[date, BeforeValidator(_text_date), AfterValidator(_date_range)]
 DecimalText = Annotated[str, BeforeValidator(decimal_text)]
 # Signed figures are balances as well as movements: a balance may reach a running total.
 SignedUsd = Annotated[DecimalText, decimal_field(2, signed=True, limit=MAX_TOTAL)]

@@ -281,6 +281,28 @@ def test_far_but_storable_bounds_answer(layer_db: str) -> None:
     assert outcome.exit_code == 0, outcome.stderr
 
 
+@pytest.mark.parametrize("day", ["0001-01-01", "0001-01-02", "9999-12-31", "9999-12-30"])
+@pytest.mark.parametrize("kind", ["alpaca-journals", "alpaca-jit-balances"])
+def test_an_alpaca_date_at_the_ends_of_time_is_refused(kind: str, day: str, run: Run,
+                                                       db: str, tmp_path: Path) -> None:
+    document = load(KINDS_FILES[kind])
+    if kind == "alpaca-journals":
+        document[0]["settle_date"] = document[0]["system_date"] = day
+        where = "$[0]"
+    else:
+        document[0]["transactions"][0]["system_date"] = day
+        where = "$[0].transactions[0].system_date"
+    bad = tmp_path / "far.json"
+    bad.write_text(json.dumps(document))
+    assert_refused(run("import", kind, bad), "invalid_date", where)
+    assert counts(db) == (0, 0)
+    if kind == "alpaca-jit-balances":
+        assert_refused(run("verify", kind, bad), "invalid_date", where)
+
+
+KINDS_FILES = {"alpaca-journals": ALPACA_JOURNALS, "alpaca-jit-balances": ALPACA_JIT}
+
+
 # -- databases --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("url", ["mysql://user@localhost/books", "oracle://x@y/z",
