@@ -3,7 +3,7 @@
 Each command parses its options into domain values (`Period`, `EntryFilter`,
 `ReportingBasis`), calls `Ledger`, the importers or `verify`, and renders the answer.
 Exit codes: 0 success (or figures agree), 1 `verify` found discrepancies, 2 bad input or
-usage — a one-paragraph message on stderr, no traceback, nothing written; 70 an internal
+usage — a one-paragraph message on stderr, no traceback, nothing written; 3 an internal
 error (`ledgercore.cli.crash`), with its traceback.
 """
 
@@ -22,13 +22,13 @@ import typer
 
 from ledgercore import reports
 from ledgercore.cli import accounts, journals, render
-from ledgercore.cli.crash import LedgercoreTyper
-from ledgercore.cli.errors import database_errors, fail, migrations, refusals
+from ledgercore.cli.errors import database_errors, fail, migrations, readable, refusals
 from ledgercore.cli.ledgers import ledgers as ledgers_command
 from ledgercore.cli.options import GlobalOptionsAnywhere
 from ledgercore.domain import (
     EndSemantics,
     EntryFilter,
+    LedgerError,
     Period,
     ReportingBasis,
     parse_bound,
@@ -41,10 +41,10 @@ if TYPE_CHECKING:
 # The importers, pydantic models and verify load inside the commands that use them: a
 # cold `ledgercore balances` should pay for SQLAlchemy and nothing it does not need.
 
-app = LedgercoreTyper(no_args_is_help=True, add_completion=False,
-                      pretty_exceptions_enable=False, cls=GlobalOptionsAnywhere,
-                      help="ledgercore: double-entry books in SQLite or PostgreSQL. --db and "
-                           "--ledger may come before or after the command.")
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  pretty_exceptions_enable=False, cls=GlobalOptionsAnywhere,
+                  help="ledgercore: double-entry books in SQLite or PostgreSQL. --db and "
+                       "--ledger may come before or after the command.")
 db_app = typer.Typer(no_args_is_help=True, help="Create and migrate the database schema.")
 import_app = typer.Typer(no_args_is_help=True, help="Load provider payload files.")
 verify_app = typer.Typer(no_args_is_help=True,
@@ -133,7 +133,10 @@ def _revision(db: str | None) -> str:
     path = presence.sqlite_file(resolve_database_url(db))
     if path is not None and not path.exists() and path.parent.is_dir():  # nor create it
         return f"empty (no revision): there is no database file at {path} yet"
-    return migrate.current(db) or "empty (no revision)"
+    at = migrate.current(db)
+    if not migrate.known(at):
+        return f"{at} (made by a newer ledgercore: this version knows up to {migrate.head()})"
+    return at or "empty (no revision)"
 
 
 # -- db ---------------------------------------------------------------------------------
@@ -182,8 +185,8 @@ def db_rebuild(ctx: typer.Context) -> None:
 
 # -- import -----------------------------------------------------------------------------
 
-Files = Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, readable=True,
-                                             help="Payload files (JSON).")]
+# Files are checked by `readable` (one paragraph with a code), not by the CLI framework.
+Files = Annotated[list[Path], typer.Argument(help="Payload files (JSON).")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 
 
@@ -192,6 +195,7 @@ def _import(ctx: typer.Context, kind: str, files: list[Path], quiet: bool) -> No
     from ledgercore.providers import PayloadKind
 
     show_progress = not quiet and sys.stderr.isatty()
+    readable(*files)
     with open_ledger(ctx, create=True) as ledger:
         for path in files:
             # One file, one transaction: the files before a refused one stay imported.
@@ -283,7 +287,11 @@ def _criteria(start: str | None, end: str | None, end_inclusive: bool,
 
 def _query(ledger: Ledger, c: Criteria) -> Query:
     """The period (dates read in the ledger's timezone) and filter of `c`."""
-    period = ledger.period(c.start, c.end, end_semantics=c.end_semantics)
+    try:
+        period = ledger.period(c.start, c.end, end_semantics=c.end_semantics)
+    except LedgerError as exc:  # a bound past the ends of time: name the option
+        exc.path = {"$.start": "--start", "$.end": "--end"}.get(str(exc.path), exc.path)
+        raise
     entry_filter = EntryFilter(tags=c.tags, customer_id=c.customer, vendor_id=c.vendor,
                                not_before=ledger.settings.activation_at)
     return Query(period, entry_filter, c.basis)
@@ -349,7 +357,7 @@ def entries(ctx: typer.Context, start: Start = None, end: End = None,
 
 # -- verify -----------------------------------------------------------------------------
 
-VerifyFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]
+VerifyFile = Annotated[Path, typer.Argument()]
 VerifyFormatOption = Annotated[VerifyFormat, typer.Option(
     "--format", case_sensitive=False, help="text for people, json for programs.")]
 
@@ -372,6 +380,7 @@ def verify_layer_balances(ctx: typer.Context, file: VerifyFile, start: Start = N
     from ledgercore import importing
 
     criteria = _criteria(start, end, end_inclusive, None, None, None, basis)
+    readable(file)
     with open_ledger(ctx) as ledger, refusals(file):
         q = _query(ledger, criteria)
         report = importing.verify_layer_balances_file(ledger, file, q.period, q.basis)
@@ -384,6 +393,7 @@ def verify_alpaca_jit_balances(ctx: typer.Context, file: VerifyFile,
     """Check an Alpaca JIT balances response: its arithmetic and the ledger's figures."""
     from ledgercore import importing
 
+    readable(file)
     with open_ledger(ctx) as ledger, refusals(file):
         report = importing.verify_alpaca_jit_file(ledger, file)
     _report(report, format)

@@ -1,31 +1,37 @@
-"""What the command line does when ledgercore itself fails: exit 70, never 1 or 2.
+"""What the command line does when ledgercore itself fails: exit 3, never 1 or 2.
 
 Exit 1 means "verify found discrepancies" and exit 2 "bad input or usage"; a script
 branches on them. An unexpected exception (a bug, a lost database connection) would
 otherwise end the interpreter with 1, indistinguishable from a verify mismatch. It keeps
-its traceback on stderr, for the bug report, and exits `CRASH_EXIT` (``EX_SOFTWARE`` of
-sysexits.h: an internal software error).
+its traceback on stderr, for the bug report, and exits `INTERNAL_ERROR`. The guard sits
+in the command group's `invoke`, so it holds in-process (Click's test runner) as in a
+real process.
 """
 
 from __future__ import annotations
 
-import sys
 import traceback
 from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
-CRASH_EXIT = 70
+from ledgercore.cli.render import err
+
+INTERNAL_ERROR = 3
 
 
-class LedgercoreTyper(typer.Typer):
-    """A `typer.Typer` whose unexpected exceptions exit `CRASH_EXIT` with their traceback."""
+class CrashGuardedGroup(TyperGroup):
+    """A command group whose unexpected exceptions exit `INTERNAL_ERROR`, traceback kept."""
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
-            return super().__call__(*args, **kwargs)
-        except Exception:  # SystemExit and KeyboardInterrupt keep their own exit
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except Exception:  # a bug: say so, keep the traceback
             traceback.print_exc()
-            print("ledgercore: internal error (the traceback above is for a bug report); "
-                  "nothing was written unless the command said so", file=sys.stderr)
-            sys.exit(CRASH_EXIT)
+            err().print(f"[bold red]internal error:[/] ledgercore failed unexpectedly (a bug, "
+                        f"not your input); the traceback above says where. Exit status "
+                        f"{INTERNAL_ERROR}.", highlight=False)
+            raise typer.Exit(INTERNAL_ERROR) from None

@@ -29,6 +29,7 @@ def run(db: str | None, revision: str | None, yes: bool) -> None:
         path = presence.sqlite_file(url)
         if path is not None and not path.exists():
             presence.require_sqlite_file(url)  # database_not_found: none is created
+        migrate.check_not_newer(migrate.current(db))  # schema_too_new: nothing undone
         steps = migrate.steps_down(db, revision)
         if not steps:
             render.plain(f"nothing to undo: schema at {migrate.current(db) or 'base'}")

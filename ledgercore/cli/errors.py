@@ -19,6 +19,8 @@ from ledgercore.cli.render import err
 from ledgercore.config import resolve_database_url
 from ledgercore.domain import LedgerError
 
+SUPPORTED = ("sqlite", "postgresql", "postgres")
+
 
 def fail(message: str) -> NoReturn:
     from rich.markup import escape
@@ -32,7 +34,13 @@ def fail(message: str) -> NoReturn:
 def refusals(source: Path | None = None) -> Iterator[None]:
     """Turn a LedgerError into the exit-2 paragraph the contract promises."""
     try:
-        yield
+        try:
+            yield
+        except DBAPIError as exc:
+            refused = database_refusal(exc)
+            if refused is None:
+                raise
+            raise refused from exc
     except LedgerError as exc:
         message = exc.message if exc.message.endswith(".") else exc.message + "."
         if source is not None and source.name not in message:
@@ -48,6 +56,40 @@ def refusals(source: Path | None = None) -> Iterator[None]:
         else:
             fix = ""
         fail(f"{message}{where}{fix} [{exc.code}]")
+
+
+def readable(*files: Path) -> None:
+    """Exit 2 (``unreadable_file``) unless every file opens for reading.
+
+    Checked before the database is opened: a typo in the last file name writes nothing.
+    """
+    from ledgercore.providers.documents import unreadable
+
+    for file in files:
+        with refusals():
+            try:
+                with open(file, "rb"):
+                    pass
+            except OSError as exc:
+                raise unreadable(file, exc) from None
+
+
+def database_refusal(exc: DBAPIError) -> LedgerError | None:
+    """The refusal a database error stands for, when it is not a bug or an outage."""
+    from ledgercore.store.errors import ReadOnlyDatabase, TotalLimit
+
+    reason = str(exc.orig)
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if "readonly database" in reason or sqlstate == "25006":
+        return ReadOnlyDatabase(
+            "the database is read-only (a read-only file or directory, a mode=ro URL, or a "
+            "read-only server): this command writes; nothing was written. Use a writable "
+            "copy, or run only the reports (balances, entries, verify) on it")
+    if reason == "integer overflow":
+        # SQLite's sum() refuses rather than round: a report whose sum passes 2^63 - 1.
+        return TotalLimit("a sum in this report passes 2^63 - 1 minor units, more than "
+                          "SQLite adds exactly; narrow the range, or use PostgreSQL")
+    return None
 
 
 def _kind_of(source: Path) -> str | None:
@@ -78,11 +120,19 @@ def database_errors(db: str | None) -> Iterator[None]:
     url = resolve_database_url(db)
     origin = "--db" if db else "the database URL (--db, else $LEDGERCORE_DATABASE_URL)"
     try:
+        backend = make_url(url).get_backend_name()
+        if backend not in SUPPORTED:
+            fail(f"{origin} {_shown_url(url)!r} names a {backend} database; ledgercore keeps "
+                 f"its books in SQLite or PostgreSQL: write it as sqlite:///books.db or "
+                 f"postgresql://user@host/dbname.")
         yield
-    except ArgumentError as exc:
+    except (ArgumentError, ImportError) as exc:
         fail(f"{origin} {url!r} is not a database URL ledgercore can use ({exc}). Write it "
              f"as sqlite:///books.db or postgresql://user@host/dbname.")
     except DBAPIError as exc:
+        refused = database_refusal(exc)
+        if refused is not None:
+            raise refused from exc
         fail(f"cannot open the database at {_shown_url(url)}: {exc.orig}. Check {origin}: "
              f"the directory of a SQLite file must exist, a server must be running and "
              f"accept the connection.")

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from typer.core import TyperGroup
+from ledgercore.cli.crash import CrashGuardedGroup
 
 GLOBAL_OPTIONS = ("--db", "--ledger")
 
 
-class GlobalOptionsAnywhere(TyperGroup):
+class GlobalOptionsAnywhere(CrashGuardedGroup):
     """The top-level group: hoists `GLOBAL_OPTIONS` written after the subcommand."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:

@@ -60,6 +60,7 @@ from ledgercore.domain.errors import (
     UnknownAccount,
     UnknownEntry,
 )
+from ledgercore.domain.limits import MAX_AMOUNT, MAX_ENTRY_AMOUNT, MAX_TOTAL
 from ledgercore.domain.money import (
     JPY,
     USD,
@@ -74,6 +75,9 @@ __all__ = [
     "ALL_ENTRIES",
     "DEFAULT_CLEARING_SUBTYPES",
     "JPY",
+    "MAX_AMOUNT",
+    "MAX_ENTRY_AMOUNT",
+    "MAX_TOTAL",
     "USD",
     "Account",
     "AccountSubtype",

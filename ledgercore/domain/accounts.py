@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from ledgercore.domain.errors import InvalidAccount, UnknownAccount
+from ledgercore.domain.limits import MAX_ACCOUNT_NUMBER_LENGTH, MAX_ID_LENGTH, check_text
 
 
 class Direction(StrEnum):
@@ -140,6 +141,13 @@ class Account:
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
             raise InvalidAccount("an account needs a non-empty string id", account_id=self.id)
+        # Text no store can keep (longer than its column, NUL, a lone surrogate) is refused
+        # here, so SQLite and PostgreSQL give one answer.
+        for name, limit in (("id", MAX_ID_LENGTH), ("name", None),
+                            ("parent_id", MAX_ID_LENGTH), ("stable_name", MAX_ID_LENGTH),
+                            ("account_number", MAX_ACCOUNT_NUMBER_LENGTH)):
+            check_text(getattr(self, name), f"account {self.id[:40]}: {name}",
+                       InvalidAccount, limit=limit, path=f"$.{name}", account_id=self.id[:40])
         # Callers (the store, importers) hold these as strings. `effect` and `roll_up`
         # compare enum members by identity, so a plain "CREDIT" would silently take the
         # wrong sign: coerce to the enums here, once, or refuse an unknown value.

@@ -18,7 +18,8 @@ from enum import StrEnum
 
 from ledgercore.domain.accounts import ChartOfAccounts, Direction
 from ledgercore.domain.entries import CounterpartyKind, JournalEntry
-from ledgercore.domain.errors import InvalidDate
+from ledgercore.domain.errors import InvalidDate, InvalidFilter
+from ledgercore.domain.limits import check_text
 from ledgercore.domain.periods import Period
 
 
@@ -49,6 +50,15 @@ class EntryFilter:
     not_before: datetime | None = None
 
     def __post_init__(self) -> None:
+        # Text no store keeps can match no entry, and a database would fail on it.
+        for name, mapping in (("tags", self.tags), ("without_tags", self.without_tags)):
+            for key, values in mapping.items():
+                for text in (key, *values):
+                    check_text(text, f"a {name} filter", InvalidFilter, limit=None,
+                               path=f"$.{name}")
+        for name in ("customer_id", "vendor_id"):
+            check_text(getattr(self, name), f"the {name} filter", InvalidFilter, limit=None,
+                       path=f"$.{name}")
         # In UTC for the same reason as Period's bounds: same-zone datetimes compare by
         # wall clock and ignore DST folds.
         if self.not_before is not None:

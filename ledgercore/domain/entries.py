@@ -27,6 +27,15 @@ from ledgercore.domain.errors import (
     UnbalancedEntry,
     UnknownAccount,
 )
+from ledgercore.domain.limits import (
+    MAX_AMOUNT,
+    MAX_ENTRY_AMOUNT,
+    MAX_ENTRY_TYPE_LENGTH,
+    MAX_ID_LENGTH,
+    MAX_LINES_PER_ENTRY,
+    check_instant,
+    check_text,
+)
 from ledgercore.domain.money import Commodity
 
 
@@ -72,7 +81,17 @@ class LineItem:
         if type(self.amount) is not int or self.amount <= 0:
             raise InvalidAmount(
                 f"line item amount must be a positive integer of minor units, "
-                f"got {self.amount!r}", account_id=self.account_id, value=repr(self.amount))
+                f"got {_shown(self.amount)}", account_id=self.account_id,
+                value=_shown(self.amount))
+        if self.amount > MAX_AMOUNT:
+            raise InvalidAmount(
+                f"line item amount {_shown(self.amount)} is more than {MAX_AMOUNT} minor "
+                f"units, the largest amount a line may hold (so that no total the store "
+                f"keeps can overflow)", account_id=self.account_id,
+                value=_shown(self.amount), limit=MAX_AMOUNT)
+        check_text(self.account_id, "line item account id", InvalidEntry,
+                   limit=MAX_ID_LENGTH, path="$.account", account_id=str(self.account_id)[:40])
+        check_text(self.id, "line item id", InvalidEntry, limit=MAX_ID_LENGTH, path="$.id")
         if not isinstance(self.direction, Direction):
             raise InvalidEntry(f"direction must be DEBIT or CREDIT, got {self.direction!r}",
                                account_id=self.account_id)
@@ -117,11 +136,20 @@ class JournalEntry:
             object.__setattr__(self, "created_at", self.entry_at)
         if not isinstance(self.id, str) or not self.id:
             raise InvalidEntry("an entry needs a non-empty string id", entry_id=self.id)
+        check_text(self.id, "an entry id", InvalidEntry, limit=MAX_ID_LENGTH, path="$.id",
+                   entry_id=self.id[:40])
+        self._check_texts()
         for name in ("entry_at", "created_at"):
             value = getattr(self, name)
             if not isinstance(value, datetime) or value.utcoffset() is None:
                 raise InvalidDate(f"entry {self.id}: {name} must be a timezone-aware datetime",
                                   entry_id=self.id, path=f"$.{name}")
+            check_instant(value, f"entry {self.id}: {name}", path=f"$.{name}",
+                          entry_id=self.id)
+        if len(self.line_items) > MAX_LINES_PER_ENTRY:
+            raise InvalidEntry(
+                f"entry {self.id} has {len(self.line_items)} line items; an entry holds at "
+                f"most {MAX_LINES_PER_ENTRY}", entry_id=self.id, path="$.line_items")
         if len(self.line_items) < 2:
             raise InvalidEntry(
                 f"entry {self.id} has {len(self.line_items)} line item(s); "
@@ -135,6 +163,38 @@ class JournalEntry:
                     f"entry {self.id} does not balance in {code}: credits exceed debits by "
                     f"{-value} minor units",
                     entry_id=self.id, commodity=code, residual=value, path="$.line_items")
+        self._check_size()
+
+    def _check_texts(self) -> None:
+        """Refuse text no store can keep (too long for its column, NUL, lone surrogate)."""
+        who = f"entry {self.id[:40]}:"
+        for name, limit in (("entry_type", MAX_ENTRY_TYPE_LENGTH), ("description", None),
+                            ("reversal_of_id", MAX_ID_LENGTH), ("reversal_id", MAX_ID_LENGTH)):
+            check_text(getattr(self, name), f"{who} {name}", InvalidEntry, limit=limit,
+                       path=f"$.{name}", entry_id=self.id[:40])
+        if self.counterparty is not None:
+            check_text(self.counterparty.id, f"{who} counterparty id", InvalidEntry,
+                       limit=MAX_ID_LENGTH, path="$.counterparty", entry_id=self.id[:40])
+        for index, (key, value) in enumerate(self.tags):
+            for part, text in (("key", key), ("value", value)):
+                check_text(text, f"{who} tag {part}", InvalidEntry, limit=MAX_ID_LENGTH,
+                           path=f"$.tags[{index}].{part}", entry_id=self.id[:40])
+
+    def _check_size(self) -> None:
+        """Refuse an entry whose debits in one commodity pass `MAX_ENTRY_AMOUNT`."""
+        if len(self.line_items) * MAX_AMOUNT <= MAX_ENTRY_AMOUNT:
+            return  # lines within MAX_AMOUNT: no sum of so few can pass the limit
+        debits: dict[str, int] = defaultdict(int)
+        for item in self.line_items:
+            if item.direction is Direction.DEBIT:
+                debits[item.commodity.code] += item.amount
+        for code, total in debits.items():
+            if total > MAX_ENTRY_AMOUNT:
+                raise InvalidAmount(
+                    f"entry {self.id} moves {total} minor units of {code}; an entry's debits "
+                    f"in one commodity add up to at most {MAX_ENTRY_AMOUNT}",
+                    entry_id=self.id, commodity=code, path="$.line_items",
+                    limit=MAX_ENTRY_AMOUNT)
 
     def __reduce__(self) -> tuple[Callable[..., JournalEntry], tuple[Any, ...]]:
         # As `LineItem.__reduce__`: an entry is checked once, when first built.
@@ -199,6 +259,15 @@ class JournalEntry:
             reversal_of_id=self.id,
         )
         return dataclasses.replace(self, reversal_id=reversal_id), reversal
+
+
+def _shown(value: object) -> str:
+    """A value for a message: a huge int is described (Python will not print past 4300
+    digits), anything else cut to 60 characters."""
+    if isinstance(value, int) and value.bit_length() >= 200:
+        return f"(a number of more than {200 * 3 // 10} digits)"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def prechecked_line(account_id: str, commodity: Commodity, amount: int, direction: Direction,

@@ -139,3 +139,10 @@ class InvalidTransition(LedgerError):
     """A transfer asked to move to a status its current one does not lead to."""
 
     code = "invalid_transition"
+
+
+class InvalidFilter(LedgerError):
+    """A report filter no stored entry could match: text no store keeps (NUL, a lone
+    surrogate)."""
+
+    code = "invalid_filter"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation, localcontext
 
 from ledgercore.domain.errors import InvalidAmount, InvalidCommodity
+from ledgercore.domain.limits import MAX_AMOUNT_TEXT
 
 MAX_SCALE = 9
 # Plain decimal notation only: an optional sign, digits, an optional fraction.
@@ -65,7 +66,9 @@ def parse_minor(text: str, scale: int) -> int:
 
     Raises:
         TypeError: `text` is a float (floats cannot represent money exactly).
-        InvalidAmount: not plain decimal notation, or more decimals than `scale`.
+        InvalidAmount: not plain decimal notation, more decimals than `scale`, or longer
+            than `MAX_AMOUNT_TEXT` characters (refused before any conversion). How large
+            an amount a line may hold is the line's check (`ledgercore.domain.limits`).
     """
     if isinstance(text, float):
         raise TypeError("floats cannot carry money exactly; pass a decimal string")
@@ -73,6 +76,11 @@ def parse_minor(text: str, scale: int) -> int:
         raise InvalidAmount(f"amount must be a decimal string, got {type(text).__name__}",
                             value=repr(text))
     stripped = text.strip()
+    if len(stripped) > MAX_AMOUNT_TEXT:
+        # Refused before any conversion: a 50 MB digit run must not take minutes.
+        raise InvalidAmount(
+            f"an amount of {len(stripped)} characters is longer than any amount a ledger "
+            f"can hold (at most {MAX_AMOUNT_TEXT} characters)", value=_shown(text))
     if not _DECIMAL.fullmatch(stripped):
         raise InvalidAmount(
             f"{text!r} is not a plain decimal number (digits, optional sign and point)",
@@ -91,6 +99,10 @@ def parse_minor(text: str, scale: int) -> int:
             f"{text!r} has more than {scale} decimal places; it cannot be represented "
             f"exactly and ledgercore does not round", value=text, scale=scale)
     return int(scaled)
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= 40 else f"{text[:20]}...({len(text)} characters)"
 
 
 def format_minor(units: int, scale: int) -> str:

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
 from ledgercore.domain.errors import InvalidDate, InvalidPeriod
+from ledgercore.domain.limits import check_instant, shift
 
 RESOLUTION = timedelta(microseconds=1)
 Bound = date | datetime | None
@@ -45,7 +46,8 @@ class Period:
             # so inside a DST fall-back hour 01:40 EDT would sort after 01:30 EST. Holding
             # the bounds in UTC makes every comparison below one between real instants.
             if value is not None:
-                object.__setattr__(self, name, value.astimezone(UTC))
+                object.__setattr__(self, name, check_instant(value, f"period {name}",
+                                                             path=f"$.{name}"))
         if self.start is not None and self.end is not None and self.start > self.end:
             raise InvalidPeriod(f"period starts at {self.start.isoformat()} after it ends "
                                 f"at {self.end.isoformat()}")
@@ -64,6 +66,8 @@ class Period:
 
         Raises:
             InvalidPeriod: naive datetime, or start after end.
+            InvalidDate: a bound outside the instants a ledger can hold (an inclusive end
+                of 9999-12-31 would end in the year 10000).
         """
         inclusive = end_semantics is EndSemantics.INCLUSIVE
         return cls(_instant(start, tz, after=False, name="start"),
@@ -90,10 +94,14 @@ def _instant(bound: Bound, tz: tzinfo, *, after: bool, name: str) -> datetime | 
             raise InvalidPeriod(f"{name} {bound.isoformat()} has no timezone; give an offset "
                                 f"such as Z or +00:00", path=f"$.{name}")
         # Add in UTC: wall-clock arithmetic in a zoneinfo tz is not instant arithmetic.
-        return bound.astimezone(UTC) + RESOLUTION if after else bound
+        instant = check_instant(bound, name, path=f"$.{name}")
+        return shift(instant, RESOLUTION, f"inclusive {name}", path=f"$.{name}") if after \
+            else instant
     if isinstance(bound, date):
-        day = bound + timedelta(days=1) if after else bound
-        return datetime.combine(day, time(), tzinfo=tz)
+        day = shift(bound, timedelta(days=1), f"inclusive {name}",
+                    path=f"$.{name}") if after else bound
+        return check_instant(datetime.combine(day, time(), tzinfo=tz), name,
+                             path=f"$.{name}")
     raise InvalidPeriod(f"{name} must be a date or datetime, got {type(bound).__name__}",
                         path=f"$.{name}")
 

@@ -12,21 +12,23 @@ mapping into the domain.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, TypeAdapter, ValidationError
+from pydantic import AfterValidator, BaseModel, TypeAdapter, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
+from ledgercore.domain import LedgerError, parse_minor
 from ledgercore.providers.batch import PayloadKind
 from ledgercore.providers.errors import from_validation_error, refuse, unwrap_single
 from ledgercore.providers.fields import (
     PAYLOAD_CONFIG,
+    DateText,
     DecimalText,
     Identifier,
     PositiveUsd,
     SignedUsd,
     decimal_field,
+    decimal_text,
 )
 from ledgercore.providers.kinds import detect_kind, wrong_kind
 
@@ -59,7 +61,7 @@ class JitTransaction(BaseModel):
     account_id: str | None = None
     account_no: str | None = None
     account_name: str | None = None
-    system_date: date
+    system_date: DateText
     entry_type: str | None = None
     description: str | None = None
     contra_account_name: str | None = None
@@ -79,6 +81,25 @@ class JitLedgerBalances(BaseModel):
     ending_balance: SignedUsd
     activity_amount: SignedUsd | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _movements_listed(cls, data: Any) -> Any:
+        # Without its transactions, a ledger whose balance moved cannot be recomputed:
+        # importing it would invent (or lose) the movement between the two balances.
+        if isinstance(data, dict) and data.get("transactions") is None:
+            try:
+                moved = (parse_minor(str(decimal_text(data.get("starting_balance"))), USD_SCALE)
+                         != parse_minor(str(decimal_text(data.get("ending_balance"))),
+                                        USD_SCALE))
+            except LedgerError:
+                moved = False  # the balance fields report their own problem
+            if moved:
+                raise PydanticCustomError(
+                    "invalid_payload", "the ledger lists no transactions, yet its balance moves "
+                    "from starting_balance to ending_balance: the response is incomplete; "
+                    "request it with its transactions")
+        return data
+
 
 class AlpacaJournal(BaseModel):
     """A JNLC or JNLS journal between two accounts."""
@@ -94,8 +115,8 @@ class AlpacaJournal(BaseModel):
     price: DecimalText | None = None
     net_amount: PositiveUsd | None = None
     amount: PositiveUsd | None = None
-    settle_date: date | None = None
-    system_date: date | None = None
+    settle_date: DateText | None = None
+    system_date: DateText | None = None
     description: str | None = None
 
     @property

@@ -16,7 +16,28 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from ledgercore.providers.errors import InvalidJson, TruncatedPayload
+from ledgercore.providers.errors import (
+    InvalidJson,
+    PayloadTooLarge,
+    TruncatedPayload,
+    UnreadableFile,
+)
+
+# A document read whole is read into memory: one past this size is refused. The largest
+# provider response ledgercore reads whole is a small fraction of it (a Layer entries
+# file of any size is streamed instead).
+MAX_DOCUMENT_BYTES = 128 << 20
+# Python refuses to convert integer text past 4300 digits (a ValueError inside `json`);
+# any such number is read as a stand-in this large, which every amount check refuses.
+_DIGIT_LIMIT = 4300
+LONG_NUMBER = 10**100
+
+
+def json_int(text: str) -> int:
+    """JSON integer text as an int; a number past Python's digit limit as ±`LONG_NUMBER`."""
+    if len(text) <= _DIGIT_LIMIT:
+        return int(text)
+    return -LONG_NUMBER if text.startswith("-") else LONG_NUMBER
 
 
 def read_document(path: str | PathLike[str], *,
@@ -28,16 +49,34 @@ def read_document(path: str | PathLike[str], *,
         parse_float: how to read JSON numbers with a fraction (e.g. ``Decimal``).
 
     Raises:
-        InvalidJson: unreadable, not UTF-8, or not JSON (``line``/``column`` details).
+        UnreadableFile: missing, a directory, or not readable.
+        PayloadTooLarge: more than `MAX_DOCUMENT_BYTES` (``/dev/zero`` never ends).
+        InvalidJson: not UTF-8, or not JSON (``line``/``column`` details).
         TruncatedPayload: the JSON stops before the document is complete.
     """
     name = Path(path).name
+    limit = MAX_DOCUMENT_BYTES
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as stream:
+            data = stream.read(limit + 1)
     except OSError as exc:
-        raise InvalidJson(f"{name}: cannot read the file: {exc.strerror}", path="$",
-                          source=name) from None
+        raise unreadable(path, exc) from None
+    if len(data) > limit:
+        raise PayloadTooLarge(
+            f"{name}: the file is larger than {limit >> 20} MiB, the most ledgercore reads "
+            f"as one document; split it into several files", path="$", source=name,
+            limit=limit)
     return parse_document(data, source=name, parse_float=parse_float)
+
+
+def unreadable(path: str | PathLike[str], exc: OSError) -> UnreadableFile:
+    """The refusal of a file that cannot be opened for reading."""
+    name = Path(path).name
+    reason = exc.strerror or str(exc)
+    if isinstance(exc, IsADirectoryError):
+        reason = "it is a directory, not a file"
+    return UnreadableFile(f"{name}: cannot read the file: {reason}", path="$", source=name,
+                          file=str(path))
 
 
 def parse_document(data: str | bytes, *, source: str | None = None,
@@ -59,6 +98,10 @@ def parse_document(data: str | bytes, *, source: str | None = None,
         return json.loads(text, parse_float=parse_float)
     except json.JSONDecodeError as exc:
         raise decode_error(exc, text, source) from None
+    except ValueError:
+        # An integer past Python's digit limit: read again with a stand-in for it, so the
+        # field's own check refuses it with its JSON path.
+        return json.loads(text, parse_float=parse_float, parse_int=json_int)
     except RecursionError:
         raise InvalidJson(f"{where}the JSON nests too deeply to be a provider payload",
                           path="$", source=source) from None

@@ -37,6 +37,18 @@ class TruncatedPayload(InvalidJson):
     code = "truncated_payload"
 
 
+class UnreadableFile(LedgerError):
+    """The file named is missing, a directory, or not readable."""
+
+    code = "unreadable_file"
+
+
+class PayloadTooLarge(LedgerError):
+    """A document read whole is larger than ledgercore reads into memory."""
+
+    code = "payload_too_large"
+
+
 class WrongPayloadKind(LedgerError):
     """The file is valid JSON but another kind of payload than the one named."""
 

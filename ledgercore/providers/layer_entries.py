@@ -57,7 +57,10 @@ def entry_from_model(model: LedgerEntry, book: AccountBook, path: str = "$") -> 
     created_at = model.date
     for index, item in enumerate(model.line_items):
         account_id = book.resolve(item.account, f"{path}.line_items[{index}].account")
-        lines.append(LineItem(account_id, USD, item.amount, item.direction, item.id))
+        try:
+            lines.append(LineItem(account_id, USD, item.amount, item.direction, item.id))
+        except LedgerError as error:
+            raise error.at(f"{path}.line_items[{index}]") from None
         if created_at is None:
             created_at = item.createdAt
     if model.customer is not None and model.vendor is not None:
@@ -74,7 +77,12 @@ def entry_from_model(model: LedgerEntry, book: AccountBook, path: str = "$") -> 
             counterparty=party, tags=tuple((t.key, t.value) for t in model.tags or ()),
             reversal_of_id=model.reversal_of_id, reversal_id=model.reversal_id)
     except LedgerError as error:
+        # The entry's fields under their Layer names.
+        error.path = _LAYER_NAMES.get(str(error.path), error.path)
         raise error.at(path) from None
+
+
+_LAYER_NAMES = {"$.description": "$.memo", "$.counterparty": "$.customer"}
 
 
 class _EntryMapper:

@@ -27,6 +27,14 @@ from ledgercore.domain import (
     LedgerError,
 )
 from ledgercore.domain.entries import prechecked_entry, prechecked_line
+from ledgercore.domain.limits import (
+    MAX_AMOUNT,
+    MAX_ENTRY_AMOUNT,
+    MAX_ENTRY_TYPE_LENGTH,
+    MAX_ID_LENGTH,
+    MAX_LINES_PER_ENTRY,
+    storable,
+)
 from ledgercore.providers.layer_accounts import AccountBook
 from ledgercore.providers.layer_models import SingleApiChartAccount
 
@@ -34,14 +42,26 @@ from ledgercore.providers.layer_models import SingleApiChartAccount
 _INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)")
 _TEXT_FIELDS = ("type", "business_id", "ledger_id", "entry_type", "reversal_of_id",
                 "reversal_id", "memo")
+# The text the entry keeps, and the most characters the store's column holds (None: any).
+_KEPT_TEXT = (("entry_type", MAX_ENTRY_TYPE_LENGTH), ("reversal_of_id", MAX_ID_LENGTH),
+              ("reversal_id", MAX_ID_LENGTH), ("memo", None))
 _LINE_TEXT_FIELDS = ("id", "entry_id")
 _DIRECTIONS = {"DEBIT": Direction.DEBIT, "CREDIT": Direction.CREDIT}
 _CACHE_LIMIT = 4096
 
 
 def utc(instant: datetime) -> datetime:
-    """The same instant in UTC (one tzinfo for every imported timestamp)."""
-    return instant if instant.tzinfo is UTC else instant.astimezone(UTC)
+    """The same instant in UTC (one tzinfo for every imported timestamp).
+
+    An instant UTC cannot express (``9999-12-31T23:59:59-14:00``) is returned as it is:
+    `JournalEntry` refuses it with its JSON path.
+    """
+    if instant.tzinfo is UTC:
+        return instant
+    try:
+        return instant.astimezone(UTC)
+    except OverflowError:
+        return instant
 
 
 def _flat(value: Any) -> Any:
@@ -89,6 +109,8 @@ class FastEntries:
             value = utc(datetime.fromisoformat(text))
         except ValueError:
             return None
+        if value.tzinfo is not UTC:
+            return None  # outside the instants a ledger holds: the model path reports it
         if len(self.instants) >= _CACHE_LIMIT:
             self.instants.clear()  # bounded: memory must not grow with the file
         self.instants[text] = value
@@ -139,7 +161,7 @@ class FastEntries:
             return None
         get = raw.get
         entry_id = get("id")
-        if type(entry_id) is not str or not entry_id:
+        if type(entry_id) is not str or not entry_id or not storable(entry_id, MAX_ID_LENGTH):
             return None
         cache = self.instants
         text = get("entry_at")
@@ -155,6 +177,10 @@ class FastEntries:
         for value in map(get, _TEXT_FIELDS):
             if value is not None and type(value) is not str:
                 return None
+        for name, limit in _KEPT_TEXT:
+            value = get(name)
+            if value is not None and not storable(value, limit):
+                return None
         tags = self.tags(get("tags"))
         if tags is None:
             return None
@@ -168,20 +194,21 @@ class FastEntries:
             if party is None:
                 return None
         raw_lines = get("line_items")
-        if type(raw_lines) is not list or len(raw_lines) < 2:
-            return None  # fewer than two lines: the model path reports it
+        if type(raw_lines) is not list or not 2 <= len(raw_lines) <= MAX_LINES_PER_ENTRY:
+            return None  # fewer than two lines, or too many: the model path reports it
         lines = []
-        residual = 0  # debits minus credits; every line is USD
+        residual = debits = 0  # debits minus credits, and debits; every line is USD
         for raw_line in raw_lines:
             if type(raw_line) is not dict:
                 return None
             line_get = raw_line.get
             amount, side = line_get("amount"), line_get("direction")
             direction = _DIRECTIONS.get(side) if type(side) is str else None
-            if type(amount) is not int or amount <= 0 or direction is None:
+            if type(amount) is not int or not 0 < amount <= MAX_AMOUNT or direction is None:
                 return None
             line_id, owner = line_get("id"), line_get("entry_id")
-            if (line_id is not None and type(line_id) is not str) or (
+            if (line_id is not None and (type(line_id) is not str
+                                         or not storable(line_id, MAX_ID_LENGTH))) or (
                     owner is not None and type(owner) is not str):
                 return None
             line_at, line_created = line_get("entry_at"), line_get("createdAt")
@@ -197,13 +224,18 @@ class FastEntries:
             account_id = self.account(line_get("account"))
             if account_id is None:
                 return None
-            residual += amount if direction is Direction.DEBIT else -amount
+            if direction is Direction.DEBIT:
+                residual += amount
+                debits += amount
+            else:
+                residual -= amount
             lines.append(prechecked_line(account_id, USD, amount, direction, line_id))
-        if residual != 0:
-            return None  # unbalanced: the model path reports it with its residual
+        if residual != 0 or debits > MAX_ENTRY_AMOUNT:
+            return None  # unbalanced or too large: the model path reports it
         # Every check `JournalEntry` makes is made above: a non-empty id, aware instants
-        # (`utc` of a parsed RFC 3339 offset), two or more balanced lines of one commodity,
-        # normalised tags.
+        # (`utc` of a parsed RFC 3339 offset) a ledger can hold, two or more balanced lines
+        # of one commodity within the amount limits, text every store keeps, normalised
+        # tags.
         return prechecked_entry(
             entry_id, entry_at, created_at or entry_at, tuple(lines),
             get("entry_type") or "MANUAL", get("memo"), party, tags,
@@ -220,7 +252,8 @@ class FastEntries:
             if type(tag) is not dict:
                 return None
             key, value = tag.get("key"), tag.get("value")
-            if type(key) is not str or not key or type(value) is not str:
+            if type(key) is not str or not key or type(value) is not str or not (
+                    storable(key, MAX_ID_LENGTH) and storable(value, MAX_ID_LENGTH)):
                 return None
             pairs.append((key, value))
         return tuple(sorted(set(pairs))) if pairs else ()  # as `normalize_tags`
@@ -231,6 +264,7 @@ class FastEntries:
             return None
         party_id, external = raw.get("id"), raw.get("external_id")
         if type(party_id) is not str or not party_id or (
-                external is not None and type(external) is not str):
+                external is not None and type(external) is not str) or not storable(
+                    party_id, MAX_ID_LENGTH):
             return None
         return Counterparty(kind, party_id)

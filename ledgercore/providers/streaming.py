@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any, cast
 
-from ledgercore.providers.documents import decode_error
+from ledgercore.providers.documents import decode_error, json_int
 from ledgercore.providers.errors import InvalidJson, TruncatedPayload, WrongPayloadKind
 
 _SPACE = re.compile(r"[ \t\n\r]*")
@@ -42,7 +42,7 @@ class _Scanner:
         self.eof = False
         self.decoder = json.JSONDecoder()
 
-    def fill(self) -> None:
+    def fill(self, size: int | None = None) -> None:
         consumed = self.buf[:self.pos]
         newlines = consumed.count("\n")
         if newlines:
@@ -52,7 +52,7 @@ class _Scanner:
             self.column += len(consumed)
         self.offset += self.pos
         try:
-            more = self.stream.read(self.chunk)
+            more = self.stream.read(size or self.chunk)
         except UnicodeDecodeError as exc:
             where = f"{self.source}: " if self.source else ""
             raise InvalidJson(f"{where}the file is not UTF-8 text ({exc.reason})", path="$",
@@ -96,6 +96,9 @@ class _Scanner:
 
     def value(self) -> Any:
         self.peek()
+        # A value longer than a read is read on in ever larger pieces, so a 50 MB digit
+        # run is scanned a few times, not once per read.
+        size = self.chunk
         while True:
             try:
                 obj, end = self.decoder.raw_decode(self.buf, self.pos)
@@ -103,18 +106,25 @@ class _Scanner:
                 cut = (exc.pos >= len(self.buf) - _CUT_MARGIN
                        or exc.msg.startswith("Unterminated string"))
                 if cut and not self.eof:
-                    self.fill()
+                    self.fill(size)
+                    size *= 2
                     continue
                 line, column = self.where(exc.pos)
                 raise decode_error(exc, self.buf, self.source, line=line, column=column,
                                    offset=self.offset, at_eof=self.eof) from None
             except RecursionError:
                 raise self.fail("a JSON value that nests less deeply") from None
+            except ValueError:
+                # An integer past Python's digit limit (see `documents.json_int`): from here
+                # on such numbers are read as a stand-in the field checks refuse.
+                self.decoder = json.JSONDecoder(parse_int=json_int)
+                continue
             if not self.eof and (end >= len(self.buf) or (
                     isinstance(obj, int | float) and _NUMBER_TAIL.fullmatch(self.buf, end))):
                 # A number at the end of the read may continue in the next one ("2." of
                 # "2.5" decodes as 2 and leaves "." behind).
-                self.fill()
+                self.fill(size)
+                size *= 2
                 continue
             self.pos = end
             return obj

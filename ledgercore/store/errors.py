@@ -47,3 +47,25 @@ class DatabaseBusy(LedgerError):
     """A writer waited for another process's write lock (SQLite) and gave up."""
 
     code = "database_busy"
+class SchemaTooNew(LedgerError):
+    """The database was migrated by a newer ledgercore than this one."""
+
+    code = "schema_too_new"
+
+
+class TotalLimit(LedgerError):
+    """A write would carry a running total past `MAX_TOTAL` (see domain/limits.py)."""
+
+    code = "total_limit"
+
+
+class ReadOnlyDatabase(LedgerError):
+    """A write to a database opened read-only (a read-only file, mode=ro, a replica)."""
+
+    code = "read_only_database"
+
+
+class InvalidLedger(LedgerError):
+    """A ledger name no database can keep (too long, NUL, a lone surrogate)."""
+
+    code = "invalid_ledger"

@@ -40,6 +40,7 @@ from ledgercore.domain.balances import (
 )
 from ledgercore.domain.entries import JournalEntry
 from ledgercore.domain.errors import AlreadyReversed, Conflict, InvalidDate, LedgerError
+from ledgercore.domain.limits import MAX_ID_LENGTH, check_text
 from ledgercore.domain.money import USD, Commodity
 from ledgercore.domain.periods import Bound, EndSemantics, Period
 from ledgercore.domain.transfers import Transfer, TransferEvent, TransferRequest, TransferStatus
@@ -58,7 +59,7 @@ from ledgercore.store import (
 from ledgercore.store.cash import basis as cash_basis
 from ledgercore.store.cash import projection as cash_projection
 from ledgercore.store.catalog import Catalog
-from ledgercore.store.errors import SchemaOutOfDate, UnknownLedger
+from ledgercore.store.errors import InvalidLedger, SchemaOutOfDate, UnknownLedger
 from ledgercore.store.instants import from_micros, to_micros
 from ledgercore.store.journal import Page
 from ledgercore.store.posting import PostResult, PreparedEntries, post
@@ -130,13 +131,16 @@ class Ledger:
             upgrade: migrate the schema to the newest revision first (else raise
                 SchemaOutOfDate when it is behind).
         """
+        check_text(ledger, "the ledger name", InvalidLedger, limit=MAX_ID_LENGTH,
+                   ledger=str(ledger)[:40])
         resolved = resolve_database_url(url)
-        if not create:
-            presence.require_sqlite_file(resolved)
-        engine = create_engine(resolved)
+        engine = create_engine(resolved)  # an unusable URL is refused before any file check
         try:
+            if not create:
+                presence.require_sqlite_file(resolved)
             with engine.connect() as connection:
                 at = migrate.current_revision(connection)
+                migrate.check_not_newer(at)
                 if not create:
                     presence.require_schema(connection, at, engine.url.render_as_string())
             if at != migrate.head():

@@ -20,6 +20,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 
 from ledgercore.config import WRITE_OPTION, create_engine, normalize_url, resolve_database_url
+from ledgercore.store.errors import SchemaTooNew
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -58,6 +59,29 @@ def head() -> str:
         raise RuntimeError(f"ledgercore is installed without its migration scripts "
                            f"(nothing in {MIGRATIONS_DIR / 'versions'}): reinstall it")
     return max(revisions)
+
+
+def known(revision: str | None) -> bool:
+    """Whether this version's scripts define `revision` (None: an empty database)."""
+    if revision is None:
+        return True
+    names = {p.name.split("_", 1)[0] for p in (MIGRATIONS_DIR / "versions").glob("[0-9]*.py")}
+    return revision in names
+
+
+def check_not_newer(revision: str | None) -> None:
+    """Refuse a database migrated past what this version of ledgercore knows.
+
+    Raises:
+        SchemaTooNew: `revision` is not one of this version's migrations (a newer
+            ledgercore wrote it); opening or migrating it could only do harm.
+    """
+    if not known(revision):
+        raise SchemaTooNew(
+            f"the database schema is at revision {revision}, which this version of "
+            f"ledgercore does not know (it knows up to {head()}): the database was made by "
+            f"a newer ledgercore; use that version, or upgrade ledgercore",
+            revision=revision, head=head())
 
 
 def upgrade(url: str | None = None, revision: str = "head") -> None:
@@ -114,6 +138,7 @@ def _migrate(engine: Engine, config: Config, action: Callable[[Config], None]) -
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
                                {"key": _ADVISORY_LOCK_KEY})
+        check_not_newer(current_revision(connection))
         config.attributes["connection"] = connection
         action(config)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from contextlib import closing
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
@@ -59,7 +59,15 @@ def sqlite_file(url: str) -> Path | None:
     parsed = normalize_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
-    return Path(parsed.database)
+    database = parsed.database
+    if parsed.query.get("uri") == "true":
+        # A SQLite URI (`sqlite:///file:books.db?mode=ro&uri=true`): the path is its body.
+        if not database.startswith("file:") or "mode=memory" in str(parsed):
+            return None
+        database = unquote(database.removeprefix("file:").split("?", 1)[0])
+        if database in ("", ":memory:"):
+            return None
+    return Path(database)
 
 
 def require_schema(connection: Connection, revision: str | None, where: str) -> None:

@@ -13,15 +13,17 @@ zero still appears in a report, as it does in the domain's computation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
+from ledgercore.domain.limits import MAX_TOTAL
 from ledgercore.store.driver import (
     driver_cursor,
     fetch_all,
@@ -29,6 +31,7 @@ from ledgercore.store.driver import (
     list_value,
     members,
 )
+from ledgercore.store.errors import TotalLimit
 from ledgercore.store.instants import MICROS_PER_DAY, bucket_starts
 from ledgercore.store.schema import DAY, MONTH, YEAR, line_items, period_totals
 
@@ -122,17 +125,54 @@ def add_deltas(connection: Connection, ledger_id: int, deltas: Sequence[Delta],
     """
     if not deltas:
         return
-    if connection.dialect.name == "postgresql":
-        # One statement for the batch: the rows arrive as arrays and are unnested.
-        columns = list(zip(*deltas, strict=True))
-        sql = _sql(table, _UPSERT_ARRAYS)
-        with driver_cursor(connection, sql) as cursor:
-            cursor.execute(sql, (
-                [ledger_id] * len(deltas), list(columns[0]), list(columns[1]),
-                list(columns[2]), list(columns[3]), list(columns[4]), list(columns[5])))
-        return
-    insert_tuples(connection, table, _COLUMNS, [(ledger_id, *delta) for delta in deltas],
-                  on_conflict=_sql(table, _ON_CONFLICT))
+    check_deltas(deltas)
+    with _within_limit():
+        if connection.dialect.name == "postgresql":
+            # One statement for the batch: the rows arrive as arrays and are unnested.
+            columns = list(zip(*deltas, strict=True))
+            sql = _sql(table, _UPSERT_ARRAYS)
+            with driver_cursor(connection, sql) as cursor:
+                cursor.execute(sql, (
+                    [ledger_id] * len(deltas), list(columns[0]), list(columns[1]),
+                    list(columns[2]), list(columns[3]), list(columns[4]), list(columns[5])))
+            return
+        insert_tuples(connection, table, _COLUMNS, [(ledger_id, *delta) for delta in deltas],
+                      on_conflict=_sql(table, _ON_CONFLICT))
+
+
+def check_deltas(deltas: Sequence[Delta]) -> None:
+    """Refuse increments past `MAX_TOTAL` before the database sees them.
+
+    With every stored total and every increment within `MAX_TOTAL`, the sum the database
+    computes (``total + increment``) stays within 2 x `MAX_TOTAL` < 2^63 - 1: it never
+    overflows, and the statement's own guard (`_GUARDED`) refuses a result past the limit.
+    """
+    for delta in deltas:
+        if not -MAX_TOTAL <= delta[4] <= MAX_TOTAL:
+            raise _limit_error()
+
+
+def _limit_error() -> TotalLimit:
+    return TotalLimit(
+        f"this write would carry a running total of an account past {MAX_TOTAL} minor "
+        f"units, the most a ledger keeps in one UTC year, month or day (so that no stored "
+        f"sum can overflow a 64-bit integer); nothing was written", limit=MAX_TOTAL)
+
+
+@contextmanager
+def _within_limit() -> Iterator[None]:
+    """A bucket update the guard refused (a NULL total) as `TotalLimit`.
+
+    The upserts add only to existing rows, on unique keys they name, so the only
+    constraint they can break is the guard's NOT NULL (and, where the schema has it, the
+    check that a total is an integer).
+    """
+    try:
+        yield
+    except (IntegrityError, DataError) as exc:
+        if "total" not in str(exc.orig) and "out of range" not in str(exc.orig):
+            raise
+        raise _limit_error() from exc
 
 
 # How many day buckets a load holds per bucket table before writing (tens of MB at most).
@@ -191,6 +231,7 @@ def write_deltas(connection: Connection, ledger_id: int, deltas: Sequence[Delta]
     if connection.dialect.name != "postgresql":
         add_deltas(connection, ledger_id, deltas, table)
         return
+    check_deltas(deltas)
     existing: set[tuple[str, int, int, int]] = set()
     for granularity in (YEAR, MONTH, DAY):
         starts = [d[1] for d in deltas if d[0] == granularity]
@@ -203,7 +244,7 @@ def write_deltas(connection: Connection, ledger_id: int, deltas: Sequence[Delta]
     if old:
         columns = list(zip(*old, strict=True))
         sql = _sql(table, _ADD_ARRAYS)
-        with driver_cursor(connection, sql) as cursor:
+        with _within_limit(), driver_cursor(connection, sql) as cursor:
             cursor.execute(sql, (*(list(column) for column in columns), ledger_id))
     if new:
         try:
@@ -219,8 +260,12 @@ _COLUMNS = ("ledger_id", "granularity", "bucket_start", "account_id", "commodity
 _EXISTING = ("SELECT granularity, bucket_start, account_id, commodity_id FROM {table} "
              "WHERE ledger_id = :ledger AND granularity = :granularity "
              "AND bucket_start >= :low AND bucket_start <= :high")
+# A sum past MAX_TOTAL becomes NULL, which the NOT NULL column refuses: the database
+# never keeps it (SQLite would otherwise keep an overflowing sum as a float).
+_GUARDED = (f"CASE WHEN abs({{old}} + {{new}}) <= {MAX_TOTAL} THEN {{old}} + {{new}} END")
 _ADD_ARRAYS = (
-    "UPDATE {table} AS p SET total = p.total + d.total, lines = p.lines + d.lines "
+    "UPDATE {table} AS p SET total = "
+    + _GUARDED.format(old="p.total", new="d.total") + ", lines = p.lines + d.lines "
     "FROM unnest(%s::varchar[], %s::bigint[], %s::integer[], %s::integer[], %s::bigint[], "
     "%s::bigint[]) AS d(granularity, bucket_start, account_id, commodity_id, total, lines) "
     "WHERE p.ledger_id = %s AND p.granularity = d.granularity "
@@ -228,7 +273,8 @@ _ADD_ARRAYS = (
     "AND p.commodity_id = d.commodity_id")
 _ON_CONFLICT = (
     "ON CONFLICT (ledger_id, granularity, bucket_start, account_id, commodity_id) "
-    "DO UPDATE SET total = {table}.total + excluded.total, "
+    "DO UPDATE SET total = " + _GUARDED.format(old="{table}.total", new="excluded.total")
+    + ", "
     "lines = {table}.lines + excluded.lines")
 _UPSERT_ARRAYS = (
     "INSERT INTO {table} (ledger_id, granularity, bucket_start, account_id, "
@@ -294,14 +340,35 @@ def prefix_sums(connection: Connection, ledger_id: int, instants: Sequence[int |
         parameters["keys"] = list_value(dialect, account_keys)
     sql = _prefix_sql(dialect, sources, tuple(cuts), account_keys is not None)
     found: list[Sums] = [{} for _ in distinct]
-    for label, account, commodity, total, count in fetch_all(connection, sql, parameters):
+    try:
+        rows = fetch_all(connection, sql, parameters)
+    except OperationalError as exc:
+        # SQLite's sum() refuses a sum past 2^63 - 1 (kept totals are within MAX_TOTAL,
+        # but several years of them may add up past it): add the parts in Python instead,
+        # exactly, as PostgreSQL's NUMERIC sum does.
+        if "integer overflow" not in str(exc.orig):
+            raise
+        rows = _added(fetch_all(connection, _prefix_sql(
+            dialect, sources, tuple(cuts), account_keys is not None, summed=False),
+            parameters))
+    for label, account, commodity, total, count in rows:
         found[label][(account, commodity)] = (int(total), int(count))
     return [found[distinct.index(instant)] for instant in instants]
 
 
+def _added(parts: Iterable[tuple[Any, ...]]) -> list[tuple[int, int, int, int, int]]:
+    """The rows of `_prefix_sql` added up by (label, account, commodity) in Python."""
+    sums: dict[tuple[int, int, int], list[int]] = {}
+    for label, account, commodity, total, count in parts:
+        slot = sums.setdefault((label, account, commodity), [0, 0])
+        slot[0] += int(total)
+        slot[1] += int(count)
+    return [(*key, total, count) for key, (total, count) in sums.items()]
+
+
 @lru_cache(maxsize=256)
 def _prefix_sql(dialect: str, sources: tuple[Source, ...], cuts: tuple[tuple[bool, ...], ...],
-                by_account: bool) -> str:
+                by_account: bool, *, summed: bool = True) -> str:
     """The SQL of `prefix_sums` for one shape: per instant, () when it is "after
     everything", else whether its year has whole months before it, its month whole days
     and its day lines (a part that would read an empty range is left out)."""
@@ -326,5 +393,7 @@ def _prefix_sql(dialect: str, sources: tuple[Source, ...], cuts: tuple[tuple[boo
                 parts.append(f"SELECT {label}, account_id, commodity_id, effect, {count} "
                              f"FROM {line_table} WHERE ledger_id = :ledger AND entry_at >= "
                              f":d{label} AND entry_at < :t{label}{accounts}")
+    if not summed:  # the parts themselves, for `_added`
+        return " UNION ALL ".join(parts)
     return ("SELECT label, account_id, commodity_id, sum(total), sum(lines) FROM ("
             + " UNION ALL ".join(parts) + ") AS parts GROUP BY label, account_id, commodity_id")
