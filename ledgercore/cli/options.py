@@ -3,7 +3,8 @@
 `--db` and `--ledger` belong to the top-level command, so Click accepts them only before
 the subcommand. People write them after it too; `GlobalOptionsAnywhere` moves them to the
 front before parsing, unless the subcommand declares an option of that name itself (then
-it is the subcommand's). Everything else keeps its place and its meaning.
+it is the subcommand's). Everything else keeps its place and its meaning. Choices (enum
+options) are read without regard to case, in every command.
 
 Click's classes are reached by duck typing (`get_command`, `params`, `opts`): Typer
 releases differ in which Click they build on (some vendor their own copy).
@@ -19,10 +20,22 @@ GLOBAL_OPTIONS = ("--db", "--ledger")
 
 
 class GlobalOptionsAnywhere(CrashGuardedGroup):
-    """The top-level group: hoists `GLOBAL_OPTIONS` written after the subcommand."""
+    """The top-level group: hoists `GLOBAL_OPTIONS` written after the subcommand, and
+    makes every choice of every command ignore case (`--basis Cash`, `--format JSON`),
+    including the commands other modules register."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        ignore_case(self)
         return super().parse_args(ctx, hoisted(self, ctx, args))
+
+
+def ignore_case(command: Any) -> None:
+    """Make the choices of `command` and all its subcommands case-insensitive."""
+    for param in command.params:
+        if hasattr(param.type, "case_sensitive"):
+            param.type.case_sensitive = False
+    for sub in getattr(command, "commands", {}).values():
+        ignore_case(sub)
 
 
 def hoisted(group: Any, ctx: Any, args: list[str]) -> list[str]:

@@ -10,8 +10,10 @@ import pty
 import shlex
 import subprocess
 import sys
+from enum import StrEnum
 from importlib.metadata import version
 from pathlib import Path
+from typing import Annotated
 
 import pytest
 import typer
@@ -97,6 +99,28 @@ def test_a_command_of_its_own_keeps_its_option() -> None:
     group = typer.main.get_command(app)
     assert hoisted(group, None, ["show", "--", "--ledger", "x"]) == ["show", "--", "--ledger",
                                                                    "x"]
+
+
+class Shape(StrEnum):
+    square = "square"
+    round = "round"
+
+
+def test_every_commands_choices_ignore_case() -> None:
+    """A command registered without `case_sensitive=False` still reads `--shape SQUARE`."""
+    app = typer.Typer(cls=GlobalOptionsAnywhere)
+    seen: list[Shape] = []
+
+    @app.callback()
+    def main() -> None:
+        pass
+
+    @app.command()
+    def draw(shape: Annotated[Shape, typer.Option("--shape")] = Shape.round) -> None:
+        seen.append(shape)
+
+    assert CliRunner().invoke(app, ["draw", "--shape", "SQUARE"]).exit_code == 0
+    assert seen == [Shape.square]
 
 
 @pytest.mark.parametrize(("option", "upper", "lower"), [
