@@ -366,12 +366,12 @@ class Ledger:
             try:
                 with self._transaction(write=True) as connection:
                     return work(connection)
-            except (IntegrityError, OperationalError) as exc:
-                refusal = isinstance(exc, OperationalError) and contention.busy(
-                    exc, time.monotonic() - asked)
-                if refusal:
+            except DBAPIError as exc:
+                refusal = contention.refusal(exc, time.monotonic() - asked)
+                if refusal is not None:
                     raise refusal from None
-                if attempt + 1 == attempts or not _retryable(exc):
+                if not isinstance(exc, IntegrityError | OperationalError) or (
+                        attempt + 1 == attempts or not _retryable(exc)):
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
