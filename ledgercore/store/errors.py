@@ -27,3 +27,9 @@ class DatabaseBusy(LedgerError):
     """A writer waited for another process's write lock (SQLite) and gave up."""
 
     code = "database_busy"
+
+
+class TamperedHistory(LedgerError):
+    """The journal holds entries the store never writes (incomplete or unbalanced)."""
+
+    code = "tampered_history"

@@ -42,7 +42,7 @@ from ledgercore.domain.entries import JournalEntry
 from ledgercore.domain.errors import AlreadyReversed, Conflict, InvalidDate, LedgerError
 from ledgercore.domain.money import Commodity
 from ledgercore.domain.periods import Bound, EndSemantics, Period
-from ledgercore.store import contention, driver, journal, migrate, reports, totals
+from ledgercore.store import contention, driver, integrity, journal, migrate, reports, totals
 from ledgercore.store.cash import basis as cash_basis
 from ledgercore.store.cash import projection as cash_projection
 from ledgercore.store.catalog import Catalog
@@ -348,7 +348,11 @@ class Ledger:
 
     def rebuild_period_totals(self) -> None:
         """Recompute the period totals from the line items (they never need it)."""
-        self._write(lambda c: totals.rebuild(c, self._catalog.ledger_id))
+        def work(connection: Connection) -> None:
+            integrity.check(connection, self._catalog.ledger_id)  # never launder tampering
+            totals.rebuild(connection, self._catalog.ledger_id)
+
+        self._write(work)
 
     def rebuild_cash_projection(self) -> None:
         """Recompute the cash-basis projection from the journal (see docs/cash-basis.md).
@@ -356,7 +360,11 @@ class Ledger:
         Posting keeps it current; this is for a database written by other means, or to
         check it (the result is the same projection).
         """
-        self._write(lambda c: cash_projection.rebuild(c, self._catalog))
+        def work(connection: Connection) -> None:
+            integrity.check(connection, self._catalog.ledger_id)
+            cash_projection.rebuild(connection, self._catalog)
+
+        self._write(work)
 
     # -- units of work ----------------------------------------------------------------
 
