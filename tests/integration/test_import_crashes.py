@@ -1,4 +1,5 @@
-"""Imports killed with SIGKILL at random moments (issue 14, proof): after each kill the
+"""Imports killed with SIGKILL at random moments, half of them in the middle of writing
+(issue 14, proof): after each kill the
 books are whole (every entry complete and balanced, the totals those of the lines, the
 database's own check ok), the import counted all or nothing, no process of the import
 is left, and importing again converges to the uninterrupted result; on both engines."""
@@ -12,6 +13,7 @@ import time
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from ledgercore.config import create_engine
 from ledgercore.importing import import_file
@@ -20,7 +22,8 @@ from ledgercore.store import Ledger
 from tests.integration.conftest import unique_name
 from tests.processes.helpers import descendants, gone, layer_entries_file, python
 
-TRIALS = 3
+TRIALS = 4
+_IMPORT_LOCK = 0x4C43_0001  # store.contention's first advisory-lock key
 # `ledgercore import layer-entries` with the file read in a second process whatever its
 # size, as a big file is: the reader is one more process that must not survive.
 _IMPORT = """
@@ -68,10 +71,41 @@ def _whole(url: str, ledger: str) -> None:
         assert book.balances() == kept
 
 
+def _writing_begins(url: str, run: subprocess.Popen[str]) -> bool:
+    """Wait until `run` holds its import's write lock (True), or has ended (False).
+
+    SQLite: the database's write lock is taken (a probe's BEGIN IMMEDIATE fails at once);
+    PostgreSQL: the import's advisory lock on its ledger is held.
+    """
+    engine = create_engine(url)
+    sqlite = engine.dialect.name == "sqlite"
+    probe = (f"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+             f"AND classid = {_IMPORT_LOCK} AND granted")
+    try:
+        with engine.connect() as connection:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA busy_timeout = 0")
+            while run.poll() is None:
+                if sqlite:
+                    try:
+                        connection.exec_driver_sql("BEGIN IMMEDIATE")
+                        connection.exec_driver_sql("ROLLBACK")
+                    except OperationalError:
+                        return True
+                elif connection.exec_driver_sql(probe).scalar():
+                    return True
+                else:
+                    connection.rollback()
+                time.sleep(0.005)
+            return False
+    finally:
+        engine.dispose()
+
+
 def _crash(url: str, tmp_path: Path) -> None:
     first, whole = tmp_path / "first.json", tmp_path / "whole.json"
     before = layer_entries_file(first, range(0, 10))
-    total = layer_entries_file(whole, range(0, 30))
+    total = layer_entries_file(whole, range(0, 60))
     reference = unique_name("reference")
     with Ledger.open(url, ledger=reference) as book:
         import_file(book, PayloadKind.LAYER_ENTRIES, first)
@@ -84,7 +118,11 @@ def _crash(url: str, tmp_path: Path) -> None:
         with Ledger.open(url, ledger=ledger) as book:
             import_file(book, PayloadKind.LAYER_ENTRIES, first)
         run = _import(url, ledger, whole)
-        time.sleep(rng.uniform(0.3, 1.0) * duration)
+        if trial % 2:  # in the middle of writing: its transaction open
+            assert _writing_begins(url, run), f"trial {trial}: the import never wrote"
+            time.sleep(rng.uniform(0.0, 0.05))
+        else:  # at any moment of its run: starting, reading, writing, committing
+            time.sleep(rng.uniform(0.3, 1.0) * duration)
         family = [run.pid, *descendants(run.pid)]
         run.send_signal(signal.SIGKILL)
         run.communicate()
