@@ -1,8 +1,8 @@
 """Imports killed with SIGKILL at random moments, half of them in the middle of writing
-(issue 14, proof): after each kill the
-books are whole (every entry complete and balanced, the totals those of the lines, the
-database's own check ok), the import counted all or nothing, no process of the import
-is left, and importing again converges to the uninterrupted result; on both engines."""
+(issue 14, proof): after each kill the books are whole (every entry complete and
+balanced, the totals those of the lines, the database's own check ok), the import
+counted all or nothing, no process of the import is left, and importing again converges
+to the uninterrupted result; on both engines."""
 
 from __future__ import annotations
 
