@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
-from ledgercore.store.errors import DatabaseBusy
+from ledgercore.domain.errors import LedgerError
+from ledgercore.store.errors import DatabaseBusy, TotalLimit
 
 # The first key of ledgercore's advisory locks ("LC" and a number): the second is the
 # ledger's key. The two-key form keeps them apart from single-key locks of other code.
@@ -50,3 +51,28 @@ def busy(error: OperationalError, waited: float) -> DatabaseBusy | None:
     return DatabaseBusy(f"another process is writing to this database; waited {waited:.1f} s "
                         f"for it to finish. Run the command again once it is done",
                         waited_seconds=round(waited, 1))
+
+
+# The largest total a period-total row (BIGINT) holds, in minor units.
+LARGEST_TOTAL = 2**63 - 1
+
+
+def refusal(error: DBAPIError, waited: float) -> LedgerError | None:
+    """The refusal a failed write means, or None for an error to retry or raise as is.
+
+    A SQLite writer that gave up waiting (`busy`), or a running total past the largest
+    the store keeps (PostgreSQL: BIGINT out of range; SQLite: the integer-total check of
+    migration 0005, or SQLite's own integer overflow).
+    """
+    if isinstance(error, OperationalError):
+        found = busy(error, waited)
+        if found is not None:
+            return found
+    orig = error.orig
+    text = str(orig)
+    if getattr(orig, "sqlstate", None) == "22003" or "integer_total" in text or (
+            "integer overflow" in text):
+        return TotalLimit(f"a running total would pass {LARGEST_TOTAL} minor units, the "
+                          f"largest the store keeps; nothing was written",
+                          limit=LARGEST_TOTAL)
+    return None

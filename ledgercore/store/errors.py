@@ -47,6 +47,8 @@ class DatabaseBusy(LedgerError):
     """A writer waited for another process's write lock (SQLite) and gave up."""
 
     code = "database_busy"
+
+
 class SchemaTooNew(LedgerError):
     """The database was migrated by a newer ledgercore than this one."""
 
@@ -69,3 +71,9 @@ class InvalidLedger(LedgerError):
     """A ledger name no database can keep (too long, NUL, a lone surrogate)."""
 
     code = "invalid_ledger"
+
+
+class TamperedHistory(LedgerError):
+    """The journal holds entries the store never writes (incomplete or unbalanced)."""
+
+    code = "tampered_history"

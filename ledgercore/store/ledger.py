@@ -48,6 +48,7 @@ from ledgercore.store import (
     contention,
     driver,
     guards,
+    integrity,
     journal,
     migrate,
     presence,
@@ -372,7 +373,11 @@ class Ledger:
 
     def rebuild_period_totals(self) -> None:
         """Recompute the period totals from the line items (they never need it)."""
-        self._write(lambda c: totals.rebuild(c, self._catalog.ledger_id))
+        def work(connection: Connection) -> None:
+            integrity.check(connection, self._catalog.ledger_id)  # never launder tampering
+            totals.rebuild(connection, self._catalog.ledger_id)
+
+        self._write(work)
 
     def rebuild_cash_projection(self) -> None:
         """Recompute the cash-basis projection from the journal (see docs/cash-basis.md).
@@ -380,7 +385,11 @@ class Ledger:
         Posting keeps it current; this is for a database written by other means, or to
         check it (the result is the same projection).
         """
-        self._write(lambda c: cash_projection.rebuild(c, self._catalog))
+        def work(connection: Connection) -> None:
+            integrity.check(connection, self._catalog.ledger_id)
+            cash_projection.rebuild(connection, self._catalog)
+
+        self._write(work)
 
     # -- transfers and balance guards (ledgercore.store.transfers, .guards) -----------
 
@@ -472,12 +481,12 @@ class Ledger:
             try:
                 with self._transaction(write=True) as connection:
                     return work(connection)
-            except (IntegrityError, OperationalError) as exc:
-                refusal = isinstance(exc, OperationalError) and contention.busy(
-                    exc, time.monotonic() - asked)
-                if refusal:
+            except DBAPIError as exc:
+                refusal = contention.refusal(exc, time.monotonic() - asked)
+                if refusal is not None:
                     raise refusal from None
-                if attempt + 1 == attempts or not _retryable(exc):
+                if not isinstance(exc, IntegrityError | OperationalError) or (
+                        attempt + 1 == attempts or not _retryable(exc)):
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 

@@ -117,3 +117,26 @@ def _env() -> dict[str, str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("LEDGERCORE_DATABASE_URL", None)
     return env
+
+
+# `ledgercore ARGS...` with a short busy timeout.
+_IMPATIENT_CLI = """
+import sys
+import ledgercore.config
+ledgercore.config.SQLITE_BUSY_TIMEOUT_MS = 500
+from ledgercore.cli import app
+app(prog_name="ledgercore", args=sys.argv[1:])
+"""
+
+
+def test_a_waiting_import_says_another_process_writes(held: tuple[str, str]) -> None:
+    url, name = held
+    if not url.startswith("sqlite"):
+        pytest.skip("PostgreSQL writers do not give up waiting")
+    example = ROOT / "ledgercore" / "examples" / "layer_entries.json"
+    late = python(_IMPATIENT_CLI, "--db", url, "--ledger", name, "import", "layer-entries",
+                  str(example), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    stdout, stderr = late.communicate(timeout=30)
+    assert late.returncode == 2 and stdout == ""
+    assert "another process is writing" in stderr and "waited" in stderr
+    assert stderr.rstrip().endswith("[database_busy]") and "Traceback" not in stderr

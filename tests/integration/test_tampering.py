@@ -162,3 +162,32 @@ def test_labels_may_change_and_whole_entries_go_in(
         assert connection.execute(text(
             "SELECT last_position FROM entry_seals WHERE entry_id = :e"),
             {"e": keys["new"]}).scalar_one() == 1
+
+
+def test_rebuild_refuses_to_launder_tampering(books: tuple[Engine, dict[str, int]]) -> None:
+    """With the rules dropped by hand (or on a database tampered with before them), an
+    extra line gets in; rebuilding the derived figures from it is then refused."""
+    from ledgercore.store.errors import TamperedHistory
+
+    engine, keys = books
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.begin() as connection:
+        rule = connection.execute(text(
+            "SELECT sql FROM sqlite_master WHERE name = 'line_items_sealed'")).scalar_one(
+            ) if sqlite else "ALTER TABLE line_items ENABLE TRIGGER line_items_sealed"
+        connection.execute(text("DROP TRIGGER line_items_sealed" if sqlite else
+                                "ALTER TABLE line_items DISABLE TRIGGER line_items_sealed"))
+        statement, parameters = _line(keys, "entry", 2, "cash", 5, "DEBIT")
+        connection.execute(text(statement), parameters)
+        connection.execute(text(rule))  # the rule back, for the module's other tests
+    with engine.connect() as connection:
+        name = connection.execute(text("SELECT name FROM ledgers WHERE id = :l"),
+                                  {"l": keys["ledger"]}).scalar_one()
+    with Ledger.open(engine.url.render_as_string(hide_password=False), ledger=name) as book:
+        before = book.balances()
+        with pytest.raises(TamperedHistory) as caught:
+            book.rebuild_period_totals()
+        assert caught.value.details["entry_ids"] == ["s0"]
+        with pytest.raises(TamperedHistory):
+            book.rebuild_cash_projection()
+        assert book.balances() == before
