@@ -89,15 +89,24 @@ def enforce(connection: Connection, catalog: Catalog, entries: Sequence[JournalE
     """
     if not entries:
         return
-    changes: dict[tuple[str, Commodity], int] = {}
+    _require_writer(connection)
     keys = catalog.posting_key
+    # The guards first (a ledger without any answers here), the sums of the guarded only.
+    floors = _lock(connection, sorted({keys[item.account_id][0] for entry in entries
+                                       for item in entry.line_items}))
+    if not floors:
+        return
+    guarded = {catalog.account_id[key] for key in floors}
+    changes: dict[tuple[str, Commodity], int] = {}
     for entry in entries:
         for item in entry.line_items:
-            normal = keys[item.account_id][1]
-            effect = item.amount if item.direction is normal else -item.amount
-            slot = (item.account_id, item.commodity)
-            changes[slot] = changes.get(slot, 0) + effect
-    check(connection, catalog, changes, entry_id=entries[0].id if len(entries) == 1 else None)
+            if item.account_id in guarded:
+                normal = keys[item.account_id][1]
+                effect = item.amount if item.direction is normal else -item.amount
+                slot = (item.account_id, item.commodity)
+                changes[slot] = changes.get(slot, 0) + effect
+    _decide(connection, catalog, floors, changes, {},
+            entry_id=entries[0].id if len(entries) == 1 else None)
 
 
 def check(connection: Connection, catalog: Catalog, posted: Changes,
@@ -119,8 +128,13 @@ def check(connection: Connection, catalog: Catalog, posted: Changes,
     wanted = sorted({catalog.account_key[a] for a, _ in posted}
                     | {catalog.account_key[a] for a, _ in held})
     floors = _lock(connection, wanted)
-    if not floors:
-        return
+    if floors:
+        _decide(connection, catalog, floors, posted, held, entry_id=entry_id)
+
+
+def _decide(connection: Connection, catalog: Catalog, floors: dict[int, str], posted: Changes,
+            held: Changes, *, entry_id: str | None) -> None:
+    """Steps 2 to 4 of the module docstring, the guards of `floors` locked."""
     dialect = connection.dialect.name
     balances = {(a, c): b for a, c, b in fetch_all(
         connection, _sql(dialect, _BALANCES, "account_id"),

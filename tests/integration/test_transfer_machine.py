@@ -201,8 +201,8 @@ def _run(url: str, examples: int) -> None:
 
 
 def test_transfers_against_the_model_on_sqlite(sqlite_url: str) -> None:
-    _run(sqlite_url, 20)
+    _run(sqlite_url, 15)
 
 
 def test_transfers_against_the_model_on_postgresql(pg_url: str) -> None:
-    _run(pg_url, 10)
+    _run(pg_url, 8)
