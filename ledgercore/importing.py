@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from os import PathLike
@@ -43,6 +43,8 @@ from ledgercore.verify import VerifyReport, verify_alpaca_jit, verify_layer_bala
 READ_IN_WORKER_BYTES = 4 << 20
 # The first batch read there: the writer idles until it comes (a full batch: 3 % of an import).
 FIRST_BATCH = 500
+# The payloads that are a chart snapshot: their accounts' labels and placement count.
+CHART_KINDS = frozenset({PayloadKind.LAYER_BALANCES})
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +66,8 @@ class ImportOutcome:
 
 
 def import_file(ledger: Ledger, kind: PayloadKind, path: str | PathLike[str], *,
-                progress: bool = False) -> ImportOutcome:
+                progress: bool = False, seen_at: datetime | None = None,
+                window: tuple[date | None, date | None] = (None, None)) -> ImportOutcome:
     """Import one payload file of `kind` into `ledger`, all or nothing.
 
     Args:
@@ -72,6 +75,11 @@ def import_file(ledger: Ledger, kind: PayloadKind, path: str | PathLike[str], *,
         kind: what the file must be (a file of another kind is `wrong_payload_kind`).
         path: the JSON file.
         progress: show a rich progress bar (for big files on a terminal).
+        seen_at: when the provider's snapshot was taken (default: now). It decides which
+            chart snapshot's labels an account keeps, and dates journal status changes
+            (docs/providers.md, "Data over time").
+        window: an Alpaca JIT response's ``start_date`` and ``end_date`` (inclusive), when
+            known: the start places the ledger's opening balance.
 
     Raises:
         LedgerError: the file is unreadable, of another kind, or anything in it is bad;
@@ -79,15 +87,18 @@ def import_file(ledger: Ledger, kind: PayloadKind, path: str | PathLike[str], *,
     """
     file = Path(path)
     skipped = 0
+    seen = datetime.now(UTC) if seen_at is None else seen_at
+    # Only a chart states labels and placement; other payloads' accounts are flat views.
+    chart_seen = seen if kind in CHART_KINDS else None
 
     def batches() -> Iterator[tuple[tuple[Account, ...], PreparedEntries]]:
         nonlocal skipped
-        for batch, prepared in _read(ledger, kind, file):
+        for batch, prepared in _read(ledger, kind, file, window, seen):
             skipped += len(batch.skipped_journals)
             yield batch.accounts, prepared
 
     if not progress:
-        result = ledger.load(batches())
+        result = ledger.load(batches(), seen_at=chart_seen)
     else:
         # Refreshed per batch, not by rich's timer thread: with a thread running, the
         # file could not be read in a forked process.
@@ -101,12 +112,13 @@ def import_file(ledger: Ledger, kind: PayloadKind, path: str | PathLike[str], *,
                     bar.advance(task, len(prepared.entries))
                     bar.refresh()
 
-            result = ledger.load(shown())
+            result = ledger.load(shown(), seen_at=chart_seen)
     return ImportOutcome(kind, result.accounts, result.posted, result.unchanged, skipped)
 
 
-def _read(ledger: Ledger, kind: PayloadKind,
-          file: Path) -> Iterator[tuple[ImportBatch, PreparedEntries]]:
+def _read(ledger: Ledger, kind: PayloadKind, file: Path,
+          window: tuple[date | None, date | None], seen: datetime,
+          ) -> Iterator[tuple[ImportBatch, PreparedEntries]]:
     """The file's batches, each with its entries prepared for posting (`prepare`)."""
     if kind is PayloadKind.LAYER_ENTRIES:
         read = partial(_prepared, partial(iter_layer_entries, file, chart=ledger.chart(),
@@ -115,7 +127,7 @@ def _read(ledger: Ledger, kind: PayloadKind,
         # (two cores: about twice the speed); a small one is not worth the process.
         yield from read_in_worker(read) if _size(file) >= READ_IN_WORKER_BYTES else read()
     else:
-        yield from _prepared(partial(_whole, ledger, kind, file))
+        yield from _prepared(partial(_whole, ledger, kind, file, window, seen))
 
 
 def _prepared(read: Callable[[], Iterable[ImportBatch]],
@@ -124,7 +136,8 @@ def _prepared(read: Callable[[], Iterable[ImportBatch]],
         yield batch, prepare(batch.entries)
 
 
-def _whole(ledger: Ledger, kind: PayloadKind, file: Path) -> Iterator[ImportBatch]:
+def _whole(ledger: Ledger, kind: PayloadKind, file: Path,
+           window: tuple[date | None, date | None], seen: datetime) -> Iterator[ImportBatch]:
     """A payload read in one piece: the batch to post of a file of `kind`."""
     if kind is PayloadKind.LAYER_BALANCES:
         # The chart only: a balances payload's entries are partial views of entries

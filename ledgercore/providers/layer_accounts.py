@@ -90,6 +90,7 @@ def to_account(model: SingleApiChartAccount | NestedApiLedgerAccount, path: str,
             parent_id=parent_id,
             stable_name=stable,
             account_number=model.account_number,
+            description=model.description,
         )
     except LedgerError as error:
         if error.path is None:

@@ -41,6 +41,7 @@ from ledgercore.domain.entries import JournalEntry
 from ledgercore.domain.errors import AlreadyReversed, Conflict, InvalidDate, LedgerError
 from ledgercore.domain.money import Commodity
 from ledgercore.domain.periods import Bound, EndSemantics, Period
+from ledgercore.store import chart as chart_changes
 from ledgercore.store import driver, journal, migrate, reports, totals
 from ledgercore.store.cash import basis as cash_basis
 from ledgercore.store.cash import projection as cash_projection
@@ -166,18 +167,30 @@ class Ledger:
 
     # -- chart ------------------------------------------------------------------------
 
-    def define_accounts(self, accounts: Iterable[Account]) -> int:
-        """Add accounts (parents may come in the same call). Idempotent.
+    def define_accounts(self, accounts: Iterable[Account], *,
+                        seen_at: datetime | None = None) -> int:
+        """Add accounts, or relabel known ones (parents may come in the same call).
+
+        Idempotent. The accounts are a chart snapshot seen at `seen_at` (default: now):
+        a known account takes their labels unless a later snapshot already gave it
+        others (`ledgercore.store.chart`); every change is kept in its history.
 
         Returns:
             How many accounts were new.
 
         Raises:
-            Conflict: an id is already defined with different content.
-            InvalidAccount / UnknownAccount: the chart would not be a valid forest.
+            Conflict: a posted account's type or normality differs (``field``).
+            InvalidAccount / UnknownAccount: the chart would not be a valid forest (a
+                reparenting that makes a cycle, an unknown parent).
         """
         wanted = tuple(accounts)
-        return self._write(lambda c: self._catalog.define_accounts(c, wanted))
+        when = datetime.now(UTC) if seen_at is None else seen_at
+        return self._write(lambda c: chart_changes.define(c, self._catalog, wanted,
+                                                          seen_at=when))
+
+    def account_history(self, account_id: str) -> tuple[tuple[datetime, Account], ...]:
+        """The labels `account_id` has had, each with when it was seen, oldest first."""
+        return self._read(lambda c: chart_changes.history(c, self._catalog, account_id))
 
     def chart(self) -> ChartOfAccounts:
         """The chart of accounts."""
@@ -206,7 +219,7 @@ class Ledger:
 
     def load(self, batches: Iterable[tuple[Iterable[Account],
                                            Iterable[JournalEntry] | PreparedEntries]],
-             ) -> LoadResult:
+             *, seen_at: datetime | None = None) -> LoadResult:
         """Define accounts and post entries from a stream of batches, all or nothing.
 
         For importers: one transaction for the whole stream, so a bad entry anywhere
@@ -214,7 +227,9 @@ class Ledger:
         cyclic garbage collector is paused until the load ends (for the whole process:
         a quarter of an import's time went to it); reference counting still frees
         everything the load lets go. A batch's entries may come prepared
-        (`ledgercore.store.prepare`), by a process reading them meanwhile.
+        (`ledgercore.store.prepare`), by a process reading them meanwhile. The accounts
+        are a chart snapshot seen at `seen_at`, or flat views (define new accounts only)
+        when it is None (`ledgercore.store.chart`).
 
         Raises:
             LedgerError: as `define_accounts` and `post`; the error's `batch` detail is
@@ -233,7 +248,8 @@ class Ledger:
             backlog = cash_projection.Backlog()
             for index, (chart_part, entries) in enumerate(batches):
                 try:
-                    accounts += self._catalog.define_accounts(connection, chart_part)
+                    accounts += chart_changes.define(connection, self._catalog, chart_part,
+                                                     seen_at=seen_at)
                     done = post(connection, self._catalog, entries if isinstance(
                         entries, PreparedEntries) else tuple(entries), pending=pending,
                                 backlog=backlog)

@@ -1,0 +1,72 @@
+"""Provider data over time: account labels that evolve, their history, journal statuses.
+
+- ``accounts.description`` (Layer's account description) and ``accounts.labels_seen_at``:
+  the instant of the chart snapshot whose labels (name, stable name, description, parent,
+  subtype, number) the row holds; NULL while only flat views (line items, transfers)
+  have described the account, which any chart snapshot then relabels.
+- ``account_history``: every set of labels an account was given, with when it was seen.
+- ``journal_statuses``: each status an Alpaca journal was seen in, and when; the books of
+  a journal are a function of this set (docs/providers.md, "Data over time").
+
+Revision ID: 0006
+Revises: 0004
+Create Date: 2026-12-03
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0006"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.add_column("accounts", sa.Column("description", sa.Text(), nullable=True))
+    op.add_column("accounts", sa.Column("labels_seen_at", sa.BigInteger(), nullable=True))
+    op.create_table(
+        "account_history",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("ledger_id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("seen_at", sa.BigInteger(), nullable=False),
+        sa.Column("name", sa.Text(), nullable=False),
+        sa.Column("parent_external_id", sa.String(length=200), nullable=True),
+        sa.Column("stable_name", sa.String(length=200), nullable=True),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("subtype", sa.String(length=64), nullable=True),
+        sa.Column("account_number", sa.String(length=64), nullable=True),
+        sa.ForeignKeyConstraint(["ledger_id"], ["ledgers.id"],
+                                name=op.f("fk_account_history_ledger_id_ledgers")),
+        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"],
+                                name=op.f("fk_account_history_account_id_accounts")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_account_history")),
+    )
+    op.create_index(op.f("ix_account_history_account_id_seen_at"), "account_history",
+                    ["account_id", "seen_at"])
+    op.create_table(
+        "journal_statuses",
+        sa.Column("ledger_id", sa.Integer(), nullable=False),
+        sa.Column("journal_id", sa.String(length=200), nullable=False),
+        sa.Column("status", sa.String(length=32), nullable=False),
+        sa.Column("seen_at", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(["ledger_id"], ["ledgers.id"],
+                                name=op.f("fk_journal_statuses_ledger_id_ledgers")),
+        sa.PrimaryKeyConstraint("ledger_id", "journal_id", "status", "seen_at",
+                                name=op.f("pk_journal_statuses")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("journal_statuses")
+    op.drop_index(op.f("ix_account_history_account_id_seen_at"), table_name="account_history")
+    op.drop_table("account_history")
+    # Both engines drop a plain column in place (SQLite since 3.35); a batch copy of
+    # `accounts` would trip the foreign keys that point at it.
+    op.execute("ALTER TABLE accounts DROP COLUMN labels_seen_at")
+    op.execute("ALTER TABLE accounts DROP COLUMN description")
