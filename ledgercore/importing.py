@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from functools import partial
 from os import PathLike
@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from ledgercore.domain import (
     Account,
     EndSemantics,
+    InvalidPeriod,
     JournalEntry,
     Period,
     ReportingBasis,
@@ -35,8 +36,9 @@ from ledgercore.providers import (
     read_document,
     read_layer_balances,
 )
+from ledgercore.providers.alpaca_jit import OPENING_ACCOUNT_ID, day_start
 from ledgercore.providers.worker import read_in_worker
-from ledgercore.store import Ledger, PreparedEntries, prepare
+from ledgercore.store import Ledger, OpeningBalance, PreparedEntries, prepare
 from ledgercore.verify import VerifyReport, verify_alpaca_jit, verify_layer_balances
 
 # Layer entries files from this size on are read in a second process (about 3,000 entries).
@@ -91,14 +93,16 @@ def import_file(ledger: Ledger, kind: PayloadKind, path: str | PathLike[str], *,
     # Only a chart states labels and placement; other payloads' accounts are flat views.
     chart_seen = seen if kind in CHART_KINDS else None
 
+    openings: list[OpeningBalance] = []  # filled while the batches are read
+
     def batches() -> Iterator[tuple[tuple[Account, ...], PreparedEntries]]:
         nonlocal skipped
-        for batch, prepared in _read(ledger, kind, file, window, seen):
+        for batch, prepared in _read(ledger, kind, file, window, seen, openings):
             skipped += len(batch.skipped_journals)
             yield batch.accounts, prepared
 
     if not progress:
-        result = ledger.load(batches(), seen_at=chart_seen)
+        result = ledger.load(batches(), seen_at=chart_seen, openings=openings)
     else:
         # Refreshed per batch, not by rich's timer thread: with a thread running, the
         # file could not be read in a forked process.
@@ -112,13 +116,13 @@ def import_file(ledger: Ledger, kind: PayloadKind, path: str | PathLike[str], *,
                     bar.advance(task, len(prepared.entries))
                     bar.refresh()
 
-            result = ledger.load(shown(), seen_at=chart_seen)
+            result = ledger.load(shown(), seen_at=chart_seen, openings=openings)
     return ImportOutcome(kind, result.accounts, result.posted, result.unchanged, skipped)
 
 
 def _read(ledger: Ledger, kind: PayloadKind, file: Path,
           window: tuple[date | None, date | None], seen: datetime,
-          ) -> Iterator[tuple[ImportBatch, PreparedEntries]]:
+          openings: list[OpeningBalance]) -> Iterator[tuple[ImportBatch, PreparedEntries]]:
     """The file's batches, each with its entries prepared for posting (`prepare`)."""
     if kind is PayloadKind.LAYER_ENTRIES:
         read = partial(_prepared, partial(iter_layer_entries, file, chart=ledger.chart(),
@@ -127,7 +131,7 @@ def _read(ledger: Ledger, kind: PayloadKind, file: Path,
         # (two cores: about twice the speed); a small one is not worth the process.
         yield from read_in_worker(read) if _size(file) >= READ_IN_WORKER_BYTES else read()
     else:
-        yield from _prepared(partial(_whole, ledger, kind, file, window, seen))
+        yield from _prepared(partial(_whole, ledger, kind, file, window, seen, openings))
 
 
 def _prepared(read: Callable[[], Iterable[ImportBatch]],
@@ -137,16 +141,18 @@ def _prepared(read: Callable[[], Iterable[ImportBatch]],
 
 
 def _whole(ledger: Ledger, kind: PayloadKind, file: Path,
-           window: tuple[date | None, date | None], seen: datetime) -> Iterator[ImportBatch]:
+           window: tuple[date | None, date | None], seen: datetime,
+           openings: list[OpeningBalance]) -> Iterator[ImportBatch]:
     """A payload read in one piece: the batch to post of a file of `kind`."""
     if kind is PayloadKind.LAYER_BALANCES:
         # The chart only: a balances payload's entries are partial views of entries
         # posted elsewhere, and posting them would count them twice.
         yield read_layer_balances(file)[0]
     elif kind is PayloadKind.ALPACA_JIT_BALANCES:
-        batch = read_alpaca_jit_balances(file, tz=ledger.settings.tzinfo)
-        openings = tuple(e for e in batch.opening_entries if _needs_opening(ledger, e))
-        yield ImportBatch(batch.kind, batch.accounts, openings + batch.entries,
+        batch = read_alpaca_jit_balances(file, start_date=window[0], end_date=window[1],
+                                         tz=ledger.settings.tzinfo)
+        openings.extend(_openings(batch, window[0], ledger.settings.tzinfo))
+        yield ImportBatch(batch.kind, batch.accounts, batch.entries,
                           ledgers=batch.ledgers, source=batch.source)
     else:
         document = read_document(file, parse_float=Decimal)
@@ -165,18 +171,30 @@ def _size(file: Path) -> int:
         return 0  # reading it in-process reports the problem as usual
 
 
-def _needs_opening(ledger: Ledger, opening: JournalEntry) -> bool:
-    """Post a JIT ledger's opening balance only if nothing else is known before it.
+def _openings(batch: ImportBatch, start: date | None, tz: tzinfo
+              ) -> Iterator[OpeningBalance]:
+    """Each JIT ledger's reported starting balance, placed at its window's start.
 
-    Otherwise a second, overlapping import would count the starting balance twice.
+    Raises:
+        InvalidPeriod: a ledger with a starting balance and no transactions, and no
+            `start`: the payload does not say where its window begins.
     """
-    account_id = next(i.account_id for i in opening.line_items
-                      if not i.account_id.startswith("alpaca:"))
-    if account_id not in ledger.chart():
-        return True
-    earlier = ledger.entries(Period(end=opening.entry_at + timedelta(days=1)),
-                             account_id=account_id, limit=2).entries
-    return all(entry.id == opening.id for entry in earlier)
+    entries = {next(i.account_id for i in e.line_items if i.account_id != OPENING_ACCOUNT_ID): e
+               for e in batch.opening_entries}
+    for index, reported in enumerate(batch.ledgers):
+        days = [t.system_date for t in reported.transactions]
+        first = start or (min(days) if days else None)
+        if first is None:
+            if reported.starting != 0:
+                raise InvalidPeriod(
+                    f"{batch.source or 'the file'}: ledger {reported.account_id} reports a "
+                    f"starting balance and no transactions, so the file does not say where "
+                    f"its window starts: pass --start (and --end), the dates it was "
+                    f"requested with", path=f"$[{index}].starting_balance",
+                    account_id=reported.account_id)
+            continue
+        yield OpeningBalance(reported.account_id, day_start(first, tz), reported.starting,
+                             entries.get(reported.account_id))
 
 
 def _holdings(ledger: Ledger, journals: Iterable[JournalEntry]) -> dict[str, dict[str, int]]:
@@ -219,20 +237,40 @@ def verify_layer_balances_file(ledger: Ledger, path: str | PathLike[str], period
     return verify_layer_balances(response, recomputed)
 
 
-def verify_alpaca_jit_file(ledger: Ledger, path: str | PathLike[str]) -> VerifyReport:
+def verify_alpaca_jit_file(ledger: Ledger, path: str | PathLike[str],
+                           window: tuple[date | None, date | None] = (None, None),
+                           ) -> VerifyReport:
     """Verify an Alpaca JIT balances response: its arithmetic, then the ledger's figures.
 
-    The payload does not state its dates; the range checked is its first through last
-    transaction day, both inclusive, as Alpaca's `start_date` / `end_date` are.
+    Args:
+        ledger: the open ledger.
+        path: the response file.
+        window: its ``start_date`` and ``end_date`` as requested (both inclusive). The
+            payload does not state them: a missing one is its first (last) transaction
+            day.
+
+    Raises:
+        InvalidPeriod: a ledger the books know has no transactions and no window was
+            given, so there is no range to check it over.
     """
-    batch = read_alpaca_jit_balances(path, tz=ledger.settings.tzinfo)
+    start, end = window
+    batch = read_alpaca_jit_balances(path, start_date=start, end_date=end,
+                                     tz=ledger.settings.tzinfo)
     chart = ledger.chart()
     recomputed: dict[str, Statement] = {}
-    for reported in batch.ledgers:
+    for index, reported in enumerate(batch.ledgers):
         days = [t.system_date for t in reported.transactions]
-        if reported.account_id in chart and days:
-            period = ledger.period(min(days), max(days), end_semantics=EndSemantics.INCLUSIVE)
-            recomputed[reported.account_id] = ledger.statement(reported.account_id, period)
+        first = start or (min(days) if days else None)
+        last = end or (max(days) if days else None)
+        if reported.account_id not in chart:
+            continue
+        if first is None or last is None:
+            raise InvalidPeriod(
+                f"{batch.source}: ledger {reported.account_id} has no transactions, so the "
+                f"file does not say its dates: pass --start and --end, the dates it was "
+                f"requested with", path=f"$[{index}]", account_id=reported.account_id)
+        period = ledger.period(first, last, end_semantics=EndSemantics.INCLUSIVE)
+        recomputed[reported.account_id] = ledger.statement(reported.account_id, period)
     return verify_alpaca_jit(batch, recomputed if len(chart) else None)
 
 

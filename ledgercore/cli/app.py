@@ -359,12 +359,19 @@ def verify_layer_balances(ctx: typer.Context, file: VerifyFile, start: Start = N
 
 @verify_app.command("alpaca-jit-balances")
 def verify_alpaca_jit_balances(ctx: typer.Context, file: VerifyFile,
-                               format: VerifyFormatOption = VerifyFormat.text) -> None:
-    """Check an Alpaca JIT balances response: its arithmetic and the ledger's figures."""
+                               format: VerifyFormatOption = VerifyFormat.text,
+                               start: JitStart = None, end: JitEnd = None) -> None:
+    """Check an Alpaca JIT balances response: its arithmetic and the ledger's figures.
+
+    --start / --end are the dates it was requested with (both inclusive); without them
+    the range is the first through last transaction day.
+    """
     from ledgercore import importing
 
+    window = (None if start is None else _day(start, "--start"),
+              None if end is None else _day(end, "--end"))
     with open_ledger(ctx) as ledger, refusals(file):
-        report = importing.verify_alpaca_jit_file(ledger, file)
+        report = importing.verify_alpaca_jit_file(ledger, file, window)
     _report(report, format)
 
 

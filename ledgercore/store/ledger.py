@@ -42,7 +42,7 @@ from ledgercore.domain.errors import AlreadyReversed, Conflict, InvalidDate, Led
 from ledgercore.domain.money import Commodity
 from ledgercore.domain.periods import Bound, EndSemantics, Period
 from ledgercore.store import chart as chart_changes
-from ledgercore.store import driver, journal, migrate, reports, totals
+from ledgercore.store import driver, journal, migrate, reports, totals, windows
 from ledgercore.store.cash import basis as cash_basis
 from ledgercore.store.cash import projection as cash_projection
 from ledgercore.store.catalog import Catalog
@@ -51,6 +51,7 @@ from ledgercore.store.instants import from_micros, to_micros
 from ledgercore.store.journal import Page
 from ledgercore.store.posting import PostResult, PreparedEntries, post
 from ledgercore.store.schema import ledgers
+from ledgercore.store.windows import OpeningBalance
 
 T = TypeVar("T")
 _CREATE_LEDGER = text("INSERT INTO ledgers (name, timezone) VALUES (:name, :timezone) "
@@ -219,7 +220,8 @@ class Ledger:
 
     def load(self, batches: Iterable[tuple[Iterable[Account],
                                            Iterable[JournalEntry] | PreparedEntries]],
-             *, seen_at: datetime | None = None) -> LoadResult:
+             *, seen_at: datetime | None = None,
+             openings: Iterable[OpeningBalance] = ()) -> LoadResult:
         """Define accounts and post entries from a stream of batches, all or nothing.
 
         For importers: one transaction for the whole stream, so a bad entry anywhere
@@ -229,7 +231,9 @@ class Ledger:
         everything the load lets go. A batch's entries may come prepared
         (`ledgercore.store.prepare`), by a process reading them meanwhile. The accounts
         are a chart snapshot seen at `seen_at`, or flat views (define new accounts only)
-        when it is None (`ledgercore.store.chart`).
+        when it is None (`ledgercore.store.chart`). `openings` (balance windows' starting
+        balances, `ledgercore.store.windows`) are read after the last batch, so a reader
+        may fill them in while it yields the batches.
 
         Raises:
             LedgerError: as `define_accounts` and `post`; the error's `batch` detail is
@@ -266,6 +270,8 @@ class Ledger:
             cash_projection.project_due(connection, self._catalog, backlog,
                                         backlog.release(), pending)
             pending.flush(connection)
+            placed, in_place = windows.place(connection, self._catalog, openings)
+            posted, unchanged = posted + len(placed), unchanged + in_place
             return LoadResult(accounts, posted, unchanged)
 
         # One attempt: the batches are a stream, consumed by the first try, so a lost

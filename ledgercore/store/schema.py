@@ -326,3 +326,14 @@ journal_statuses = Table(
     Column("status", String(32), primary_key=True),
     Column("seen_at", BigInteger, primary_key=True),
 )
+
+# Each Alpaca JIT window seen: its start, its reported starting balance and the opening
+# entry it placed (an account's opening is its earliest window's; `store.windows`).
+balance_windows = Table(
+    "balance_windows", metadata,
+    _ref("ledger_id", "ledgers.id", primary_key=True),
+    _ref("account_id", "accounts.id", primary_key=True),
+    Column("start_at", BigInteger, primary_key=True),
+    _required("starting", BigInteger),
+    _optional("opening_entry_id", String(200)),
+)

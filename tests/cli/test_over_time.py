@@ -7,7 +7,10 @@ books must be the same whatever the order, and a refusal must leave every row as
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -140,3 +143,85 @@ def test_a_posted_accounts_type_cannot_change(run: Run, db: str, tmp_path: Path)
     outcome = run("import", "layer-balances", changed, "--seen-at", "2024-05-01")
     assert_refused(outcome, "conflict", CHECKING, "type")
     assert books(db) == before
+
+
+# -- 2. Alpaca JIT windows -------------------------------------------------------------------
+
+LEDGER = "0a0b0c0d-1111-2222-3333-444455556666"
+
+
+def jit_window(tmp_path: Path, name: str, starting: str, txns: list[tuple[str, str]],
+               ) -> Path:
+    """A one-ledger JIT response: `txns` are (system_date, amount), running balances."""
+    balance = Decimal(starting)
+    transactions = []
+    for day, amount in txns:
+        balance += Decimal(amount)
+        transactions.append({"system_date": day, "entry_type": "JNLC", "amount": amount,
+                             "contra_account_name": "Just In Time Cash Clearing",
+                             "balance": str(balance)})
+    path = tmp_path / name
+    path.write_text(json.dumps([{
+        "id": LEDGER, "ledger_no": "JTRJITS00",
+        "ledger_name": "Just In Time Receivable - JITS", "transactions": transactions,
+        "starting_balance": starting, "ending_balance": str(balance)}]))
+    return path
+
+
+def jit_ranges(url: str) -> list[object]:
+    """The JIT ledger's balances over a grid of day ranges."""
+    with Ledger.open(url) as book:
+        return [book.balances(book.period(date(2024, 5, 30) + timedelta(days=a),
+                                          date(2024, 5, 30) + timedelta(days=b)))
+                for a in range(0, 9, 2) for b in range(a, 10, 3)]
+
+
+def test_jit_windows_in_any_order_count_the_opening_once(tmp_path: Path) -> None:
+    early = jit_window(tmp_path, "early.json", "100", [("2024-06-02", "1")])
+    late = jit_window(tmp_path, "late.json", "100", [("2024-06-02", "1"),
+                                                      ("2024-06-05", "2.5")])
+    windows = {early: ("2024-06-01", "2024-06-03"), late: ("2024-06-02", "2024-06-06")}
+    urls = []
+    for order in ((early, late), (late, early), (late, early, late, early)):
+        url = sqlite_url(tmp_path / f"{len(urls)}.db")
+        urls.append(url)
+        run = run_on(url)
+        for path in order:
+            start, end = windows[path]
+            ok(run("import", "alpaca-jit-balances", path, "--start", start, "--end", end))
+        for path, (start, end) in windows.items():
+            ok(run("verify", "alpaca-jit-balances", path, "--start", start, "--end", end))
+        with Ledger.open(url) as book:
+            assert book.balances()[LEDGER]["USD"].ending == 10350
+    assert jit_ranges(urls[0]) == jit_ranges(urls[1]) == jit_ranges(urls[2])
+
+
+def test_a_jit_window_without_transactions_still_sets_the_opening(run: Run, db: str,
+                                                                  tmp_path: Path) -> None:
+    quiet = jit_window(tmp_path, "quiet.json", "50", [])
+    outcome = run("import", "alpaca-jit-balances", quiet)
+    assert_refused(outcome, "invalid_period", LEDGER, "--start")
+    with Ledger.open(db) as book:
+        assert len(book.chart()) == 0
+    ok(run("import", "alpaca-jit-balances", quiet, "--start", "2024-06-01",
+           "--end", "2024-06-03"))
+    with Ledger.open(db) as book:
+        assert book.balances()[LEDGER]["USD"].ending == 5000
+    ok(run("verify", "alpaca-jit-balances", quiet, "--start", "2024-06-01",
+           "--end", "2024-06-03"))
+    assert_refused(run("verify", "alpaca-jit-balances", quiet), "invalid_period", "--start")
+    # A wrong starting balance is found, not passed.
+    other = jit_window(tmp_path, "other.json", "60", [])
+    outcome = run("verify", "alpaca-jit-balances", other, "--start", "2024-06-01",
+                  "--end", "2024-06-03")
+    assert outcome.exit_code == 1, outcome.stdout
+
+
+def test_a_transaction_outside_the_given_window_is_refused(run: Run, db: str,
+                                                            tmp_path: Path) -> None:
+    window = jit_window(tmp_path, "w.json", "10", [("2024-06-09", "1")])
+    outcome = run("import", "alpaca-jit-balances", window, "--start", "2024-06-01",
+                  "--end", "2024-06-03")
+    assert_refused(outcome, "invalid_period", "$[0].transactions[0].system_date")
+    with Ledger.open(db) as book:
+        assert len(book.chart()) == 0

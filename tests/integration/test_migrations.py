@@ -21,7 +21,7 @@ from tests.property.cash_strategies import CHART, START
 TABLES = {"ledgers", "commodities", "accounts", "journal_entries", "line_items",
           "entry_tags", "period_totals",
           "cash_open_items", "cash_allocations", "cash_lines", "cash_period_totals",
-          "account_history", "journal_statuses"}
+          "account_history", "journal_statuses", "balance_windows"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -147,7 +147,7 @@ def test_0004_keys_the_facts_once_and_keeps_every_row(empty_url: str) -> None:
     # Rebuilt tables keep every index (partial ones too) and trigger as they were.
     after = _dependents(empty_url)
     later = {"ix_account_history_account_id_seen_at", "pk_account_history",
-             "pk_journal_statuses"}  # migration 0006's tables
+             "pk_journal_statuses", "pk_balance_windows"}  # migration 0006's tables
     assert {name for name, _ in after - before} - later == {"ix_journal_entries_id_ledger_id"}
     assert before <= after
     migrate.downgrade(empty_url, "0003")

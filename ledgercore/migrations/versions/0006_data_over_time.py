@@ -5,6 +5,9 @@
   subtype, number) the row holds; NULL while only flat views (line items, transfers)
   have described the account, which any chart snapshot then relabels.
 - ``account_history``: every set of labels an account was given, with when it was seen.
+- ``balance_windows``: each Alpaca JIT window seen (its account, start day, reported
+  starting balance) and the opening entry it placed; the opening of an account is the
+  earliest window's, placed once (docs/providers.md, "Data over time").
 - ``journal_statuses``: each status an Alpaca journal was seen in, and when; the books of
   a journal are a function of this set (docs/providers.md, "Data over time").
 
@@ -60,9 +63,24 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("ledger_id", "journal_id", "status", "seen_at",
                                 name=op.f("pk_journal_statuses")),
     )
+    op.create_table(
+        "balance_windows",
+        sa.Column("ledger_id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("start_at", sa.BigInteger(), nullable=False),
+        sa.Column("starting", sa.BigInteger(), nullable=False),
+        sa.Column("opening_entry_id", sa.String(length=200), nullable=True),
+        sa.ForeignKeyConstraint(["ledger_id"], ["ledgers.id"],
+                                name=op.f("fk_balance_windows_ledger_id_ledgers")),
+        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"],
+                                name=op.f("fk_balance_windows_account_id_accounts")),
+        sa.PrimaryKeyConstraint("ledger_id", "account_id", "start_at",
+                                name=op.f("pk_balance_windows")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("balance_windows")
     op.drop_table("journal_statuses")
     op.drop_index(op.f("ix_account_history_account_id_seen_at"), table_name="account_history")
     op.drop_table("account_history")
