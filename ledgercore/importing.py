@@ -8,7 +8,7 @@ streamed Layer entries file, or nothing at all when any part of it is bad.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from functools import partial
@@ -17,6 +17,7 @@ from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from ledgercore import journal_updates
 from ledgercore.domain import (
     Account,
     EndSemantics,
@@ -32,6 +33,7 @@ from ledgercore.providers import (
     PayloadKind,
     import_alpaca_journals,
     iter_layer_entries,
+    parse_alpaca_journals,
     read_alpaca_jit_balances,
     read_document,
     read_layer_balances,
@@ -39,6 +41,7 @@ from ledgercore.providers import (
 from ledgercore.providers.alpaca_jit import OPENING_ACCOUNT_ID, day_start
 from ledgercore.providers.worker import read_in_worker
 from ledgercore.store import Ledger, OpeningBalance, PreparedEntries, prepare
+from ledgercore.store.statuses import StatusSeen
 from ledgercore.verify import VerifyReport, verify_alpaca_jit, verify_layer_balances
 
 # Layer entries files from this size on are read in a second process (about 3,000 entries).
@@ -58,13 +61,23 @@ class ImportOutcome:
     posted: int
     unchanged: int
     skipped_journals: int = 0
+    notes: tuple[str, ...] = ()
 
     def summary(self) -> str:
         parts = [f"{self.accounts} new accounts", f"{self.posted} entries posted",
                  f"{self.unchanged} already present"]
         if self.skipped_journals:
             parts.append(f"{self.skipped_journals} journals not executed (nothing moved)")
-        return ", ".join(parts)
+        return "; ".join([", ".join(parts), *self.notes])
+
+
+@dataclass(slots=True)
+class _Extras:
+    """What a reader hands the load besides its batches, filled while it reads them."""
+
+    openings: list[OpeningBalance] = field(default_factory=list)
+    statuses: list[StatusSeen] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def import_file(ledger: Ledger, kind: PayloadKind, path: str | PathLike[str], *,
@@ -93,16 +106,17 @@ def import_file(ledger: Ledger, kind: PayloadKind, path: str | PathLike[str], *,
     # Only a chart states labels and placement; other payloads' accounts are flat views.
     chart_seen = seen if kind in CHART_KINDS else None
 
-    openings: list[OpeningBalance] = []  # filled while the batches are read
+    extras = _Extras()  # filled while the batches are read
 
     def batches() -> Iterator[tuple[tuple[Account, ...], PreparedEntries]]:
         nonlocal skipped
-        for batch, prepared in _read(ledger, kind, file, window, seen, openings):
+        for batch, prepared in _read(ledger, kind, file, window, seen, extras):
             skipped += len(batch.skipped_journals)
             yield batch.accounts, prepared
 
     if not progress:
-        result = ledger.load(batches(), seen_at=chart_seen, openings=openings)
+        result = ledger.load(batches(), seen_at=chart_seen, openings=extras.openings,
+                             transfer_statuses=extras.statuses)
     else:
         # Refreshed per batch, not by rich's timer thread: with a thread running, the
         # file could not be read in a forked process.
@@ -116,13 +130,15 @@ def import_file(ledger: Ledger, kind: PayloadKind, path: str | PathLike[str], *,
                     bar.advance(task, len(prepared.entries))
                     bar.refresh()
 
-            result = ledger.load(shown(), seen_at=chart_seen, openings=openings)
-    return ImportOutcome(kind, result.accounts, result.posted, result.unchanged, skipped)
+            result = ledger.load(shown(), seen_at=chart_seen, openings=extras.openings,
+                             transfer_statuses=extras.statuses)
+    return ImportOutcome(kind, result.accounts, result.posted, result.unchanged, skipped,
+                         tuple(extras.notes))
 
 
 def _read(ledger: Ledger, kind: PayloadKind, file: Path,
           window: tuple[date | None, date | None], seen: datetime,
-          openings: list[OpeningBalance]) -> Iterator[tuple[ImportBatch, PreparedEntries]]:
+          extras: _Extras) -> Iterator[tuple[ImportBatch, PreparedEntries]]:
     """The file's batches, each with its entries prepared for posting (`prepare`)."""
     if kind is PayloadKind.LAYER_ENTRIES:
         read = partial(_prepared, partial(iter_layer_entries, file, chart=ledger.chart(),
@@ -131,7 +147,7 @@ def _read(ledger: Ledger, kind: PayloadKind, file: Path,
         # (two cores: about twice the speed); a small one is not worth the process.
         yield from read_in_worker(read) if _size(file) >= READ_IN_WORKER_BYTES else read()
     else:
-        yield from _prepared(partial(_whole, ledger, kind, file, window, seen, openings))
+        yield from _prepared(partial(_whole, ledger, kind, file, window, seen, extras))
 
 
 def _prepared(read: Callable[[], Iterable[ImportBatch]],
@@ -142,7 +158,7 @@ def _prepared(read: Callable[[], Iterable[ImportBatch]],
 
 def _whole(ledger: Ledger, kind: PayloadKind, file: Path,
            window: tuple[date | None, date | None], seen: datetime,
-           openings: list[OpeningBalance]) -> Iterator[ImportBatch]:
+           extras: _Extras) -> Iterator[ImportBatch]:
     """A payload read in one piece: the batch to post of a file of `kind`."""
     if kind is PayloadKind.LAYER_BALANCES:
         # The chart only: a balances payload's entries are partial views of entries
@@ -151,7 +167,7 @@ def _whole(ledger: Ledger, kind: PayloadKind, file: Path,
     elif kind is PayloadKind.ALPACA_JIT_BALANCES:
         batch = read_alpaca_jit_balances(file, start_date=window[0], end_date=window[1],
                                          tz=ledger.settings.tzinfo)
-        openings.extend(_openings(batch, window[0], ledger.settings.tzinfo))
+        extras.openings.extend(_openings(batch, window[0], ledger.settings.tzinfo))
         yield ImportBatch(batch.kind, batch.accounts, batch.entries,
                           ledgers=batch.ledgers, source=batch.source)
     else:
@@ -160,8 +176,21 @@ def _whole(ledger: Ledger, kind: PayloadKind, file: Path,
         # A first pass without the overdraft check finds the file's entries, so that the
         # check runs on the holdings as they were before any of them was posted.
         unchecked = import_alpaca_journals(document, source=file.name, tz=tz)
-        yield import_alpaca_journals(document, source=file.name, tz=tz,
-                                     known_balances=_holdings(ledger, unchecked.entries))
+        checked = import_alpaca_journals(document, source=file.name, tz=tz,
+                                         known_balances=_holdings(ledger, unchecked.entries))
+        found = journal_updates.updates(
+            ledger, parse_alpaca_journals(document, source=file.name), checked.entries, seen)
+        extras.statuses.extend(found.statuses)
+        if found.reversed:
+            extras.notes.append(f"{len(found.reversed)} executed journals undone and "
+                                f"reversed ({', '.join(found.reversed)})")
+        if found.forbidden:
+            extras.notes.append(f"{len(found.forbidden)} status changes Alpaca's journal "
+                                f"lifecycle forbids, not applied: "
+                                f"{'; '.join(map(str, found.forbidden))}")
+        skipped = tuple(s for s in checked.skipped_journals if s.journal_id not in found.reversed)
+        yield ImportBatch(checked.kind, checked.accounts, tuple(found.entries),
+                          skipped_journals=skipped, source=checked.source)
 
 
 def _size(file: Path) -> int:
@@ -216,8 +245,11 @@ def _holdings(ledger: Ledger, journals: Iterable[JournalEntry]) -> dict[str, dic
                 figures = held[item.account_id]
                 effect = chart.get(item.account_id).effect(item.direction, item.amount)
                 figures[item.commodity.code] = figures.get(item.commodity.code, 0) - effect
+    # An account with no postings at all (defined by a journal that moved nothing) has
+    # no known balance either: refusing it would make the books depend on the order the
+    # journals' statuses arrived in.
     return {account_id: before for account_id, before in held.items()
-            if min(before.values(), default=0) >= 0
+            if account_id in own and min(before.values(), default=0) >= 0
             and min((b.ending for b in own.get(account_id, {}).values()), default=0) >= 0}
 
 

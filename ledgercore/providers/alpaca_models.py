@@ -97,6 +97,7 @@ class AlpacaJournal(BaseModel):
     settle_date: date | None = None
     system_date: date | None = None
     description: str | None = None
+    currency: str | None = None
 
     @property
     def cash(self) -> str | None:

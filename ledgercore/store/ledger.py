@@ -42,7 +42,7 @@ from ledgercore.domain.errors import AlreadyReversed, Conflict, InvalidDate, Led
 from ledgercore.domain.money import Commodity
 from ledgercore.domain.periods import Bound, EndSemantics, Period
 from ledgercore.store import chart as chart_changes
-from ledgercore.store import driver, journal, migrate, reports, totals, windows
+from ledgercore.store import driver, journal, migrate, reports, statuses, totals, windows
 from ledgercore.store.cash import basis as cash_basis
 from ledgercore.store.cash import projection as cash_projection
 from ledgercore.store.catalog import Catalog
@@ -51,6 +51,7 @@ from ledgercore.store.instants import from_micros, to_micros
 from ledgercore.store.journal import Page
 from ledgercore.store.posting import PostResult, PreparedEntries, post
 from ledgercore.store.schema import ledgers
+from ledgercore.store.statuses import StatusSeen
 from ledgercore.store.windows import OpeningBalance
 
 T = TypeVar("T")
@@ -189,6 +190,12 @@ class Ledger:
         return self._write(lambda c: chart_changes.define(c, self._catalog, wanted,
                                                           seen_at=when))
 
+    def journal_statuses(self, journal_ids: Iterable[str],
+                         ) -> dict[str, list[tuple[str, datetime]]]:
+        """The (status, instant seen) pairs recorded of each transfer, oldest first."""
+        wanted = tuple(journal_ids)
+        return self._read(lambda c: statuses.read(c, self._catalog, wanted))
+
     def account_history(self, account_id: str) -> tuple[tuple[datetime, Account], ...]:
         """The labels `account_id` has had, each with when it was seen, oldest first."""
         return self._read(lambda c: chart_changes.history(c, self._catalog, account_id))
@@ -221,7 +228,8 @@ class Ledger:
     def load(self, batches: Iterable[tuple[Iterable[Account],
                                            Iterable[JournalEntry] | PreparedEntries]],
              *, seen_at: datetime | None = None,
-             openings: Iterable[OpeningBalance] = ()) -> LoadResult:
+             openings: Iterable[OpeningBalance] = (),
+             transfer_statuses: Iterable[StatusSeen] = ()) -> LoadResult:
         """Define accounts and post entries from a stream of batches, all or nothing.
 
         For importers: one transaction for the whole stream, so a bad entry anywhere
@@ -233,7 +241,9 @@ class Ledger:
         are a chart snapshot seen at `seen_at`, or flat views (define new accounts only)
         when it is None (`ledgercore.store.chart`). `openings` (balance windows' starting
         balances, `ledgercore.store.windows`) are read after the last batch, so a reader
-        may fill them in while it yields the batches.
+        may fill them in while it yields the batches; so are `transfer_statuses`, the
+        (journal id, status, instant seen) of transfers, recorded in the same transaction
+        (`ledgercore.store.statuses`).
 
         Raises:
             LedgerError: as `define_accounts` and `post`; the error's `batch` detail is
@@ -241,6 +251,8 @@ class Ledger:
             IntegrityError / OperationalError: a race lost to a concurrent writer; not
                 retried here (the stream is consumed), so call again with the stream.
         """
+        status_rows = transfer_statuses  # read after the stream, as `openings`
+
         def work(connection: Connection) -> LoadResult:
             with _collector_paused():
                 return stream(connection)
@@ -270,6 +282,7 @@ class Ledger:
             cash_projection.project_due(connection, self._catalog, backlog,
                                         backlog.release(), pending)
             pending.flush(connection)
+            statuses.record(connection, self._catalog, status_rows)
             placed, in_place = windows.place(connection, self._catalog, openings)
             posted, unchanged = posted + len(placed), unchanged + in_place
             return LoadResult(accounts, posted, unchanged)

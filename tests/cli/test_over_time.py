@@ -225,3 +225,129 @@ def test_a_transaction_outside_the_given_window_is_refused(run: Run, db: str,
     assert_refused(outcome, "invalid_period", "$[0].transactions[0].system_date")
     with Ledger.open(db) as book:
         assert len(book.chart()) == 0
+
+
+# -- 3. Alpaca journals over time --------------------------------------------------------
+
+FIRM, CUSTOMER = "firm-0001", "cust-0001"
+
+
+def journal(tmp_path: Path, name: str, status: str, **fields: Any) -> Path:
+    """A one-journal response: 12.50 from the firm to a customer, settled 2024-06-03."""
+    body = {"id": "jnl-1", "entry_type": "JNLC", "from_account": FIRM, "to_account": CUSTOMER,
+            "status": status, "settle_date": "2024-06-03", "system_date": "2024-06-03",
+            "net_amount": "12.5", **fields}
+    path = tmp_path / name
+    path.write_text(json.dumps([body]))
+    return path
+
+
+def customer_by_day(url: str) -> list[int]:
+    """The customer's USD balance before each day of June 2024 (0 if none)."""
+    out = []
+    with Ledger.open(url) as book:
+        for day in range(1, 31):
+            own = book.balances(book.period(None, date(2024, 6, day))).get(CUSTOMER, {})
+            out.append(own["USD"].ending if "USD" in own else 0)
+    return out
+
+
+def test_an_executed_journal_canceled_later_is_reversed_when_seen(tmp_path: Path) -> None:
+    executed = journal(tmp_path, "executed.json", "executed")
+    canceled = journal(tmp_path, "canceled.json", "canceled")
+    seen = {executed: "2024-06-03", canceled: "2024-06-10"}
+    outcomes = []
+    for number, order in enumerate(((executed, canceled), (canceled, executed),
+                                    (canceled, executed, canceled, executed))):
+        url = sqlite_url(tmp_path / f"{number}.db")
+        run = run_on(url)
+        for path in order:
+            outcome = run("import", "alpaca-journals", path, "--seen-at", seen[path])
+            ok(outcome)
+        outcomes.append(customer_by_day(url))
+        with Ledger.open(url) as book:
+            assert book.get_entry("jnl-1").reversal_id == "jnl-1:canceled"
+            assert book.get_entry("jnl-1:canceled").entry_at.date() == date(2024, 6, 10)
+            assert [s for s, _ in book.journal_statuses(["jnl-1"])["jnl-1"]] == [
+                "executed", "canceled"]
+    assert outcomes[0] == outcomes[1] == outcomes[2]
+    # Before June 3 nothing, from June 3 (settled) 12.50, from June 10 (canceled) nothing.
+    assert outcomes[0][2] == 0 and outcomes[0][3] == outcomes[0][9] == 1250
+    assert outcomes[0][10] == 0
+
+
+def test_the_summary_names_a_reversal(run: Run, tmp_path: Path) -> None:
+    ok(run("import", "alpaca-journals", journal(tmp_path, "e.json", "executed"),
+           "--seen-at", "2024-06-03"))
+    outcome = run("import", "alpaca-journals", journal(tmp_path, "d.json", "deleted"),
+                  "--seen-at", "2024-06-04")
+    ok(outcome)
+    assert "reversed (jnl-1)" in outcome.stdout and "1 entries posted" in outcome.stdout
+
+
+def test_pending_then_executed_posts_once(run: Run, db: str, tmp_path: Path) -> None:
+    ok(run("import", "alpaca-journals", journal(tmp_path, "p.json", "pending"),
+           "--seen-at", "2024-06-02"))
+    with Ledger.open(db) as book:
+        assert book.balances() == {}
+    ok(run("import", "alpaca-journals", journal(tmp_path, "e.json", "executed"),
+           "--seen-at", "2024-06-03"))
+    assert customer_by_day(db)[3] == 1250
+
+
+def test_a_forbidden_transition_is_reported_not_applied(run: Run, db: str,
+                                                       tmp_path: Path) -> None:
+    ok(run("import", "alpaca-journals", journal(tmp_path, "c.json", "canceled"),
+           "--seen-at", "2024-06-02"))
+    outcome = run("import", "alpaca-journals", journal(tmp_path, "e.json", "executed"),
+                  "--seen-at", "2024-06-05")
+    ok(outcome)
+    assert "canceled -> executed" in outcome.stdout and "not applied" in outcome.stdout
+    with Ledger.open(db) as book:
+        assert book.balances() == {}
+        assert len(book.journal_statuses(["jnl-1"])["jnl-1"]) == 2  # both seen, kept
+
+
+def test_executed_back_to_pending_is_reported(run: Run, db: str, tmp_path: Path) -> None:
+    ok(run("import", "alpaca-journals", journal(tmp_path, "e.json", "executed"),
+           "--seen-at", "2024-06-03"))
+    before = customer_by_day(db)
+    outcome = run("import", "alpaca-journals", journal(tmp_path, "p.json", "pending"),
+                  "--seen-at", "2024-06-04")
+    ok(outcome)
+    assert "executed -> pending" in outcome.stdout
+    assert customer_by_day(db) == before
+
+
+def test_a_post_request_body_is_refused(run: Run, db: str, tmp_path: Path) -> None:
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps({
+        "from_account": FIRM, "entry_type": "JNLC", "to_account": CUSTOMER, "amount": "51",
+        "description": "test text /fixtures/status=rejected/fixtures/"}))
+    outcome = run("import", "alpaca-journals", request)
+    assert_refused(outcome, "wrong_payload_kind", "request body")
+    with Ledger.open(db) as book:
+        assert len(book.chart()) == 0
+
+
+def test_a_journals_currency_sets_its_commodity_and_scale(run: Run, db: str,
+                                                          tmp_path: Path) -> None:
+    yen = journal(tmp_path, "yen.json", "executed", net_amount="1500", currency="JPY")
+    ok(run("import", "alpaca-journals", yen))
+    with Ledger.open(db) as book:
+        assert book.balances()[CUSTOMER]["JPY"].ending == 1500
+        assert {c.code: c.scale for c in book.commodities()} == {"JPY": 0}
+    bad = journal(tmp_path, "bad.json", "executed", id="jnl-9", net_amount="10.5",
+                  currency="JPY")
+    assert_refused(run("import", "alpaca-journals", bad), "invalid_amount", "net_amount")
+    odd = journal(tmp_path, "odd.json", "executed", id="jnl-8", currency="dollars")
+    assert_refused(run("import", "alpaca-journals", odd), "invalid_commodity", "currency")
+
+
+def test_a_securities_journal_keeps_its_price(run: Run, db: str, tmp_path: Path) -> None:
+    shares = journal(tmp_path, "s.json", "executed", entry_type="JNLS", symbol="AAPL",
+                     qty="2", price="128.23", net_amount=None)
+    ok(run("import", "alpaca-journals", shares))
+    with Ledger.open(db) as book:
+        entry = book.get_entry("jnl-1")
+        assert entry.tag_values("price") == frozenset({"128.23"})
