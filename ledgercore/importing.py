@@ -39,6 +39,7 @@ from ledgercore.providers import (
     read_layer_balances,
 )
 from ledgercore.providers.alpaca_jit import OPENING_ACCOUNT_ID, day_start
+from ledgercore.providers.layer_chart import read_layer_chart
 from ledgercore.providers.worker import read_in_worker
 from ledgercore.store import Ledger, OpeningBalance, PreparedEntries, prepare
 from ledgercore.store.statuses import StatusSeen
@@ -49,7 +50,7 @@ READ_IN_WORKER_BYTES = 4 << 20
 # The first batch read there: the writer idles until it comes (a full batch: 3 % of an import).
 FIRST_BATCH = 500
 # The payloads that are a chart snapshot: their accounts' labels and placement count.
-CHART_KINDS = frozenset({PayloadKind.LAYER_BALANCES})
+CHART_KINDS = frozenset({PayloadKind.LAYER_BALANCES, PayloadKind.LAYER_CHART})
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +165,8 @@ def _whole(ledger: Ledger, kind: PayloadKind, file: Path,
         # The chart only: a balances payload's entries are partial views of entries
         # posted elsewhere, and posting them would count them twice.
         yield read_layer_balances(file)[0]
+    elif kind is PayloadKind.LAYER_CHART:
+        yield read_layer_chart(file)
     elif kind is PayloadKind.ALPACA_JIT_BALANCES:
         batch = read_alpaca_jit_balances(file, start_date=window[0], end_date=window[1],
                                          tz=ledger.settings.tzinfo)

@@ -200,6 +200,13 @@ def import_layer_balances(ctx: typer.Context, files: Files, quiet: Quiet = False
     _import(ctx, "layer-balances", files, quiet, seen_at)
 
 
+@import_app.command("layer-chart")
+def import_layer_chart(ctx: typer.Context, files: Files, quiet: Quiet = False,
+                       seen_at: SeenAt = None) -> None:
+    """Define or update the chart from Layer `GET ledger/accounts` (Chart_Of_Accounts)."""
+    _import(ctx, "layer-chart", files, quiet, seen_at)
+
+
 @import_app.command("alpaca-jit-balances")
 def import_alpaca_jit(ctx: typer.Context, files: Files, quiet: Quiet = False,
                       seen_at: SeenAt = None, start: JitStart = None,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from pydantic import ValidationError
 
@@ -33,10 +33,11 @@ from ledgercore.providers.batch import ImportBatch, PayloadKind
 from ledgercore.providers.documents import read_document
 from ledgercore.providers.errors import (
     MAX_PROBLEMS,
+    WrongPayloadKind,
     from_validation_error,
     refuse,
 )
-from ledgercore.providers.kinds import wrong_kind
+from ledgercore.providers.kinds import provider_error, wrong_kind
 from ledgercore.providers.layer_accounts import AccountBook
 from ledgercore.providers.layer_fast import FastEntries, utc
 from ledgercore.providers.layer_models import LedgerEntry
@@ -197,7 +198,7 @@ def iter_layer_entries(path: str | PathLike[str], *, batch_size: int = DEFAULT_B
     with open(path, "rb") as stream:
         pending: list[Any] = []
         size = first_batch_size or batch_size
-        for raw in iter_data_array(stream, source=name, chunk_chars=read_size):
+        for raw in _data(stream, path, name, read_size):
             pending.append(raw)
             if len(pending) >= size:
                 entries = mapper.map(pending)
@@ -215,11 +216,32 @@ def iter_layer_entries(path: str | PathLike[str], *, batch_size: int = DEFAULT_B
                           entries=tuple(entries), source=name)
 
 
+# A file refused for its shape is read whole to see if it is an error response, up to this.
+_SMALL = 1 << 20
+
+
+def _data(stream: IO[bytes], path: str | PathLike[str], name: str,
+          read_size: int) -> Iterator[Any]:
+    """The entries of a file: its ``data`` array, or the one entry of a single-entry
+    response; a provider's error response is named as such."""
+    try:
+        yield from iter_data_array(stream, source=name, chunk_chars=read_size,
+                                   single_member="line_items")
+    except WrongPayloadKind:
+        if Path(path).stat().st_size <= _SMALL:
+            failed = provider_error(read_document(path), name)
+            if failed is not None:
+                raise failed from None
+        raise
+
+
 def _entries_array(document: Any, source: str | None) -> list[Any]:
     kind = PayloadKind.LAYER_ENTRIES
     if not isinstance(document, dict) or "data" not in document:
         raise wrong_kind(kind, document, source, 'expected an object with a "data" array')
     data = document["data"]
+    if isinstance(data, dict) and "line_items" in data:
+        return [data]  # GET ledger/entries/{id}: one entry
     if not isinstance(data, list):
         raise wrong_kind(kind, document, source, '"data" is not an array of entries')
     meta = document.get("meta")

@@ -351,3 +351,64 @@ def test_a_securities_journal_keeps_its_price(run: Run, db: str, tmp_path: Path)
     with Ledger.open(db) as book:
         entry = book.get_entry("jnl-1")
         assert entry.tag_values("price") == frozenset({"128.23"})
+
+
+# -- 4. every real response shape ---------------------------------------------------------
+
+def _without_figures(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: (_without_figures(v) if k == "sub_accounts" else v) for k, v in n.items()
+             if k not in ("balance", "entries")} for n in nodes]
+
+
+def test_a_single_entry_response_is_imported(run: Run, db: str, tmp_path: Path) -> None:
+    entries = json.loads(LAYER_ENTRIES.read_text())["data"]
+    single = tmp_path / "one.json"
+    single.write_text(json.dumps({"data": entries[0]}))
+    ok(run("import", "layer-balances", LAYER_BALANCES))
+    outcome = run("import", "layer-entries", single)
+    ok(outcome)
+    assert "1 entries posted" in outcome.stdout
+    again = run("import", "layer-entries", LAYER_ENTRIES)
+    assert f"{len(entries) - 1} entries posted, 1 already present" in again.stdout
+
+
+def test_the_openapi_balances_shape_and_the_chart_of_accounts(tmp_path: Path) -> None:
+    document = json.loads(LAYER_BALANCES.read_text())
+    bare = tmp_path / "bare.json"
+    bare.write_text(json.dumps({"accounts": document["data"]["accounts"]}))
+    chart = tmp_path / "chart.json"
+    chart.write_text(json.dumps({"data": {"type": "Chart_Of_Accounts", "accounts":
+                                          _without_figures(document["data"]["accounts"])}}))
+    urls = []
+    for number, (kind, path) in enumerate((("layer-balances", LAYER_BALANCES),
+                                           ("layer-balances", bare), ("layer-chart", chart))):
+        url = sqlite_url(tmp_path / f"{number}.db")
+        urls.append(url)
+        ok(run_on(url)("import", kind, path))
+        ok(run_on(url)("import", "layer-entries", LAYER_ENTRIES, "--quiet"))
+    assert books(urls[0]) == books(urls[1]) == books(urls[2])
+    verified = run_on(urls[0])("verify", "layer-balances", bare, "--start", "2024-01-01",
+                               "--end", "2024-04-01")
+    ok(verified)
+    wrong = run_on(urls[0])("import", "layer-chart", LAYER_ENTRIES)
+    assert_refused(wrong, "wrong_payload_kind", "layer-entries")
+
+
+def test_provider_error_responses_are_named_with_their_description_and_code(
+        run: Run, db: str, tmp_path: Path) -> None:
+    layer = tmp_path / "layer_error.json"
+    layer.write_text(json.dumps({"type": "ResourceNotFound", "description": "Business not found",
+                                 "error_enum": "BUSINESS_NOT_FOUND", "meta": None}))
+    alpaca = tmp_path / "alpaca_error.json"
+    alpaca.write_text(json.dumps({"code": 40410000, "message": "journal not found"}))
+    for args in (("import", "layer-entries", layer), ("import", "layer-balances", layer),
+                 ("import", "layer-chart", layer),
+                 ("verify", "layer-balances", layer)):
+        assert_refused(run(*args), "provider_error", "Layer's error response",
+                       "Business not found", "BUSINESS_NOT_FOUND")
+    for args in (("import", "alpaca-journals", alpaca),
+                 ("import", "alpaca-jit-balances", alpaca)):
+        assert_refused(run(*args), "provider_error", "Alpaca's error response",
+                       "journal not found", "40410000")
+    with Ledger.open(db) as book:
+        assert len(book.chart()) == 0
