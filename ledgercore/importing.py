@@ -21,6 +21,7 @@ from ledgercore import journal_updates
 from ledgercore.domain import (
     Account,
     EndSemantics,
+    EntryFilter,
     InvalidPeriod,
     JournalEntry,
     Period,
@@ -265,10 +266,16 @@ def _posted(ledger: Ledger, entry_id: str) -> bool:
 
 
 def verify_layer_balances_file(ledger: Ledger, path: str | PathLike[str], period: Period,
-                               basis: ReportingBasis) -> VerifyReport:
-    """Verify a Layer balances response against itself and the ledger's figures."""
+                               basis: ReportingBasis,
+                               entry_filter: EntryFilter | None = None) -> VerifyReport:
+    """Verify a Layer balances response against itself and the ledger's figures.
+
+    `entry_filter` is the response's own filter (its tags, customer or vendor), so a
+    filtered Layer figure is checked against the same entries.
+    """
     _, response = read_layer_balances(path)
-    recomputed = ledger.rolled_balances(period, basis=basis) if len(ledger.chart()) else None
+    recomputed = (ledger.rolled_balances(period, entry_filter or EntryFilter(), basis=basis)
+                  if len(ledger.chart()) else None)
     return verify_layer_balances(response, recomputed)
 
 

@@ -146,6 +146,7 @@ def _normality(node: NestedApiLedgerAccount, path: str, notes: list[str]) -> Nor
 
 def _check_node_total(node: NestedApiLedgerAccount, account_id: str, normality: Normality,
                       path: str, found: list[Discrepancy], notes: list[str]) -> None:
+    omitted = "entries" not in node.model_fields_set  # absent, not an empty list
     if any(item.direction is None for item in node.entries):
         notes.append(f"{path}: node_total not checked: a line item in entries has no "
                      f"direction")
@@ -157,6 +158,12 @@ def _check_node_total(node: NestedApiLedgerAccount, account_id: str, normality: 
         if child_normality is None:
             return
         total += child.balance if child_normality is normality else -child.balance
+    if total != node.balance and omitted:
+        # Layer's list-account-balances returns accounts "with their entries omitted":
+        # the node's own part is unknown here, not wrong (the ledger check still runs).
+        notes.append(f"{path}: node_total not checked: entries omitted (own part "
+                     f"{node.balance - total} minor units by difference)")
+        return
     if total != node.balance:
         found.append(Discrepancy(
             account_id, node.name, "node_total", node.balance, total, node.balance - total,

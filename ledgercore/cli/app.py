@@ -352,15 +352,22 @@ def _report(report: VerifyReport, format: VerifyFormat) -> None:
 @verify_app.command("layer-balances")
 def verify_layer_balances(ctx: typer.Context, file: VerifyFile, start: Start = None,
                           end: End = None, end_inclusive: EndInclusive = False,
-                          basis: BasisOption = Basis.accrual,
+                          basis: BasisOption = Basis.accrual, tag: TagOption = None,
+                          customer: Customer = None, vendor: Vendor = None,
                           format: VerifyFormatOption = VerifyFormat.text) -> None:
-    """Check a Layer balances response: each node against the ledger and against itself."""
+    """Check a Layer balances response: each node against the ledger and against itself.
+
+    Give the response's own filters (--customer, --vendor, --tag, --basis) so its
+    figures are compared with the same entries; a counterparty's external id is the tag
+    customer_external_id / vendor_external_id.
+    """
     from ledgercore import importing
 
-    criteria = _criteria(start, end, end_inclusive, None, None, None, basis)
+    criteria = _criteria(start, end, end_inclusive, tag, customer, vendor, basis)
     with open_ledger(ctx) as ledger, refusals(file):
         q = _query(ledger, criteria)
-        report = importing.verify_layer_balances_file(ledger, file, q.period, q.basis)
+        report = importing.verify_layer_balances_file(ledger, file, q.period, q.basis,
+                                                      q.entry_filter)
     _report(report, format)
 
 

@@ -39,7 +39,7 @@ from ledgercore.providers.errors import (
 )
 from ledgercore.providers.kinds import provider_error, wrong_kind
 from ledgercore.providers.layer_accounts import AccountBook
-from ledgercore.providers.layer_fast import FastEntries, utc
+from ledgercore.providers.layer_fast import FastEntries, utc, with_external_id
 from ledgercore.providers.layer_models import LedgerEntry
 from ledgercore.providers.streaming import iter_data_array
 
@@ -66,12 +66,16 @@ def entry_from_model(model: LedgerEntry, book: AccountBook, path: str = "$") -> 
     party = (Counterparty(CounterpartyKind.CUSTOMER, model.customer.id) if model.customer
              else Counterparty(CounterpartyKind.VENDOR, model.vendor.id) if model.vendor
              else None)
+    tags = tuple((t.key, t.value) for t in model.tags or ())
+    external = (model.customer or model.vendor)
+    if party is not None and external is not None and external.external_id is not None:
+        tags = with_external_id(tags, party.kind, external.external_id)
     try:
         return JournalEntry(
             id=model.id, entry_at=utc(model.entry_at),
             created_at=utc(created_at or model.entry_at), line_items=tuple(lines),
             entry_type=model.entry_type or "MANUAL", description=model.memo,
-            counterparty=party, tags=tuple((t.key, t.value) for t in model.tags or ()),
+            counterparty=party, tags=tags,
             reversal_of_id=model.reversal_of_id, reversal_id=model.reversal_id)
     except LedgerError as error:
         raise error.at(path) from None

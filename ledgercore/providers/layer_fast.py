@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
 
@@ -37,6 +37,13 @@ _TEXT_FIELDS = ("type", "business_id", "ledger_id", "entry_type", "reversal_of_i
 _LINE_TEXT_FIELDS = ("id", "entry_id")
 _DIRECTIONS = {"DEBIT": Direction.DEBIT, "CREDIT": Direction.CREDIT}
 _CACHE_LIMIT = 4096
+
+
+def with_external_id(tags: tuple[tuple[str, str], ...], kind: CounterpartyKind,
+                     external_id: str) -> tuple[tuple[str, str], ...]:
+    """`tags` with the counterparty's external id kept as the tag
+    ``customer_external_id`` / ``vendor_external_id`` (a filter, as in Layer's API)."""
+    return tuple(sorted({*tags, (f"{kind.value.lower()}_external_id", external_id)}))
 
 
 def utc(instant: datetime) -> datetime:
@@ -167,6 +174,10 @@ class FastEntries:
                      else self.party(vendor, CounterpartyKind.VENDOR))
             if party is None:
                 return None
+            named = cast(dict[str, Any], customer if customer is not None else vendor)
+            external = named.get("external_id")  # `party` checked it is text
+            if external is not None:
+                tags = with_external_id(tags, party.kind, external)
         raw_lines = get("line_items")
         if type(raw_lines) is not list or len(raw_lines) < 2:
             return None  # fewer than two lines: the model path reports it

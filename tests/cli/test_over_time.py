@@ -412,3 +412,91 @@ def test_provider_error_responses_are_named_with_their_description_and_code(
                        "journal not found", "40410000")
     with Ledger.open(db) as book:
         assert len(book.chart()) == 0
+
+
+# -- 5. verify parity ---------------------------------------------------------------------
+
+CUSTOMER_ID = "c9c8c4a1-e0d9-5298-bc89-9a4dd78e2f6c"
+AR = "029fbf2f-d7f4-533a-b3c5-43d2a97e794c"
+Q1 = ("--start", "2024-01-01", "--end", "2024-04-01")
+
+
+def _strip_entries(nodes: list[dict[str, Any]]) -> None:
+    for node in nodes:
+        node.pop("entries", None)
+        _strip_entries(node.get("sub_accounts", []))
+
+
+def test_omitted_entries_are_a_note_not_a_failure(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path / "b.db")
+    run = run_on(url)
+    ok(run("import", "layer-balances", LAYER_BALANCES))
+    ok(run("import", "layer-entries", LAYER_ENTRIES, "--quiet"))
+    omitted = altered(LAYER_BALANCES, tmp_path / "omitted.json",
+                      lambda d: _strip_entries(d["data"]["accounts"]))
+    outcome = run("verify", "layer-balances", omitted, *Q1)
+    ok(outcome)
+    assert "entries omitted" in outcome.stdout
+    # A wrong figure is still found against the ledger.
+    wrong = altered(omitted, tmp_path / "wrong.json",
+                    lambda d: _node(d, CHECKING).update(balance=_node(d, CHECKING)["balance"] + 1))
+    assert run("verify", "layer-balances", wrong, *Q1).exit_code == 1
+
+
+def test_verify_applies_the_responses_own_filters(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path / "b.db")
+    run = run_on(url)
+    ok(run("import", "layer-balances", LAYER_BALANCES))
+    ok(run("import", "layer-entries", LAYER_ENTRIES, "--quiet"))
+    filters = {"customer": ("--customer", CUSTOMER_ID),
+               "tag": ("--tag", "department=operations"),
+               "cash": ("--basis", "cash", "--customer", CUSTOMER_ID)}
+    for name, options in filters.items():
+        figures = run("balances", *Q1, *options, "--format", "layer")
+        ok(figures)
+        path = tmp_path / f"{name}.json"
+        path.write_text(figures.stdout)
+        ok(run("verify", "layer-balances", path, *Q1, *options))
+        assert run("verify", "layer-balances", path, *Q1).exit_code == 1, name
+
+
+def test_a_counterpartys_external_id_is_kept_and_filters(run: Run, db: str,
+                                                        tmp_path: Path) -> None:
+    def external(document: Any) -> None:
+        for entry in document["data"]:
+            if entry.get("customer"):
+                entry["customer"]["external_id"] = "crm-42"
+
+    entries = altered(LAYER_ENTRIES, tmp_path / "external.json", external)
+    ok(run("import", "layer-balances", LAYER_BALANCES))
+    ok(run("import", "layer-entries", entries))
+    by_id = run("balances", *Q1, "--customer", CUSTOMER_ID, "--format", "json")
+    by_external = run("balances", *Q1, "--tag", "customer_external_id=crm-42",
+                      "--format", "json")
+    ok(by_id)
+    assert by_id.json() == by_external.json()
+    assert any(row["activity"] not in ("0", "0.00", 0) for row in by_id.json())
+
+
+def test_a_line_items_account_without_stable_name_matches_the_chart(
+        run: Run, db: str, tmp_path: Path) -> None:
+    def drop_stable_names(document: Any) -> None:
+        for entry in document["data"]:
+            for item in entry["line_items"]:
+                if item["account"]["id"]["id"] == AR:
+                    item["account"]["stable_name"] = None
+
+    def liability(document: Any) -> None:
+        for entry in document["data"]:
+            for item in entry["line_items"]:
+                if item["account"]["id"]["id"] == AR:
+                    item["account"]["account_type"] = {"value": "LIABILITY"}
+
+    ok(run("import", "layer-balances", LAYER_BALANCES))
+    ok(run("import", "layer-entries",
+           altered(LAYER_ENTRIES, tmp_path / "nameless.json", drop_stable_names)))
+    before = books(db)
+    outcome = run("import", "layer-entries",
+                  altered(LAYER_ENTRIES, tmp_path / "liability.json", liability))
+    assert_refused(outcome, "invalid_account", AR, "type LIABILITY", "account_type")
+    assert books(db) == before
