@@ -44,7 +44,12 @@ from ledgercore.providers.layer_chart import read_layer_chart
 from ledgercore.providers.worker import read_in_worker
 from ledgercore.store import Ledger, OpeningBalance, PreparedEntries, prepare
 from ledgercore.store.statuses import StatusSeen
-from ledgercore.verify import VerifyReport, verify_alpaca_jit, verify_layer_balances
+from ledgercore.verify import (
+    VerifyReport,
+    verify_alpaca_jit,
+    verify_layer_balances,
+    with_false_reversals,
+)
 
 # Layer entries files from this size on are read in a second process (about 3,000 entries).
 READ_IN_WORKER_BYTES = 4 << 20
@@ -134,6 +139,10 @@ def import_file(ledger: Ledger, kind: PayloadKind, path: str | PathLike[str], *,
 
             result = ledger.load(shown(), seen_at=chart_seen, openings=extras.openings,
                              transfer_statuses=extras.statuses)
+    if result.false_reversals:
+        extras.notes.append(f"{len(result.false_reversals)} reversal lines do not mirror "
+                            f"their originals, booked as sent: "
+                            f"{'; '.join(map(str, result.false_reversals))}")
     return ImportOutcome(kind, result.accounts, result.posted, result.unchanged, skipped,
                          tuple(extras.notes))
 
@@ -276,7 +285,8 @@ def verify_layer_balances_file(ledger: Ledger, path: str | PathLike[str], period
     _, response = read_layer_balances(path)
     recomputed = (ledger.rolled_balances(period, entry_filter or EntryFilter(), basis=basis)
                   if len(ledger.chart()) else None)
-    return verify_layer_balances(response, recomputed)
+    report = verify_layer_balances(response, recomputed)
+    return with_false_reversals(report, ledger) if recomputed is not None else report
 
 
 def verify_alpaca_jit_file(ledger: Ledger, path: str | PathLike[str],

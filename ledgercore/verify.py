@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ledgercore.domain import (
     USD,
@@ -37,6 +37,9 @@ from ledgercore.providers.alpaca_models import JitLedgerBalances
 from ledgercore.providers.batch import ImportBatch, ReportedLedger
 from ledgercore.providers.layer_accounts import nested_accounts, to_account
 from ledgercore.providers.layer_models import LedgerBalancesResponse, NestedApiLedgerAccount
+
+if TYPE_CHECKING:
+    from ledgercore.store import Ledger
 
 Figure = int | str | None
 
@@ -168,6 +171,18 @@ def _check_node_total(node: NestedApiLedgerAccount, account_id: str, normality: 
         found.append(Discrepancy(
             account_id, node.name, "node_total", node.balance, total, node.balance - total,
             f"{path}.balance", "own entries plus sub-account balances"))
+
+
+def with_false_reversals(report: VerifyReport, ledger: Ledger) -> VerifyReport:
+    """`report` plus a `reversal_mismatch` discrepancy for each account and commodity on
+    which a reversal the ledger holds (as a provider sent it) does not net to zero with
+    its original: the books are as sent, and these are the figures to question."""
+    chart = ledger.chart()
+    found = [Discrepancy(
+        false.account_id, chart.get(false.account_id).name if false.account_id in chart
+        else None, "reversal_mismatch", false.residual, 0, false.residual, None,
+        f"{false}") for false in ledger.false_reversals()]
+    return VerifyReport((*report.discrepancies, *found), report.notes)
 
 
 def verify_alpaca_jit(payload: ImportBatch | Iterable[JitLedgerBalances],

@@ -109,3 +109,9 @@ class InvalidPayload(LedgerError):
 
 class UnknownEntry(LedgerError):
     code = "unknown_entry"
+
+
+class ReversalMismatch(LedgerError):
+    """A reversal whose lines do not mirror its original: the pair does not net to zero."""
+
+    code = "reversal_mismatch"

@@ -12,7 +12,7 @@ A handle is meant for one thread; open one per thread or process.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
@@ -42,7 +42,16 @@ from ledgercore.domain.errors import AlreadyReversed, Conflict, InvalidDate, Led
 from ledgercore.domain.money import Commodity
 from ledgercore.domain.periods import Bound, EndSemantics, Period
 from ledgercore.store import chart as chart_changes
-from ledgercore.store import driver, journal, migrate, reports, statuses, totals, windows
+from ledgercore.store import (
+    driver,
+    journal,
+    migrate,
+    reports,
+    reversals,
+    statuses,
+    totals,
+    windows,
+)
 from ledgercore.store.cash import basis as cash_basis
 from ledgercore.store.cash import projection as cash_projection
 from ledgercore.store.catalog import Catalog
@@ -50,6 +59,7 @@ from ledgercore.store.errors import SchemaOutOfDate, UnknownLedger
 from ledgercore.store.instants import from_micros, to_micros
 from ledgercore.store.journal import Page
 from ledgercore.store.posting import PostResult, PreparedEntries, post
+from ledgercore.store.reversals import FalseReversal
 from ledgercore.store.schema import ledgers
 from ledgercore.store.statuses import StatusSeen
 from ledgercore.store.windows import OpeningBalance
@@ -87,6 +97,8 @@ class LoadResult:
     accounts: int
     posted: int
     unchanged: int
+    # Reversals in the stream that do not mirror their originals, booked as sent.
+    false_reversals: tuple[FalseReversal, ...] = ()
 
 
 class Ledger:
@@ -190,6 +202,10 @@ class Ledger:
         return self._write(lambda c: chart_changes.define(c, self._catalog, wanted,
                                                           seen_at=when))
 
+    def false_reversals(self) -> tuple[FalseReversal, ...]:
+        """Posted reversals that do not net to zero with their originals (from payloads)."""
+        return tuple(self._read(lambda c: reversals.posted(c, self._catalog)))
+
     def journal_statuses(self, journal_ids: Iterable[str],
                          ) -> dict[str, list[tuple[str, datetime]]]:
         """The (status, instant seen) pairs recorded of each transfer, oldest first."""
@@ -216,11 +232,14 @@ class Ledger:
             LedgerError: `unknown_account`, `invalid_commodity`, `conflict` or
                 `already_reversed`, with the batch path (``$[3].line_items[0].account``)
                 and every problem of the batch in the `problems` detail; nothing written.
+            ReversalMismatch: a reversal (either side in the batch) does not mirror its
+                original exactly; nothing written.
         """
         batch = tuple(entries)
 
         def work(connection: Connection) -> PostResult:
             with _collector_paused(len(batch) >= PAUSE_COLLECTOR_FROM):
+                reversals.refuse(reversals.in_batch(connection, self._catalog, batch))
                 return post(connection, self._catalog, batch)
 
         return self._write(work)
@@ -259,6 +278,7 @@ class Ledger:
 
         def stream(connection: Connection) -> LoadResult:
             accounts = posted = unchanged = 0
+            false: list[FalseReversal] = []
             analysed = False
             pending = totals.PendingTotals(self._catalog.ledger_id)
             backlog = cash_projection.Backlog()
@@ -266,8 +286,10 @@ class Ledger:
                 try:
                     accounts += chart_changes.define(connection, self._catalog, chart_part,
                                                      seen_at=seen_at)
-                    done = post(connection, self._catalog, entries if isinstance(
-                        entries, PreparedEntries) else tuple(entries), pending=pending,
+                    batch = entries if isinstance(entries, PreparedEntries) else tuple(entries)
+                    false.extend(reversals.in_batch(connection, self._catalog,
+                                                    _entries_of(batch)))
+                    done = post(connection, self._catalog, batch, pending=pending,
                                 backlog=backlog)
                 except LedgerError as error:
                     error.details = {**error.details, "batch": index}
@@ -285,7 +307,7 @@ class Ledger:
             statuses.record(connection, self._catalog, status_rows)
             placed, in_place = windows.place(connection, self._catalog, openings)
             posted, unchanged = posted + len(placed), unchanged + in_place
-            return LoadResult(accounts, posted, unchanged)
+            return LoadResult(accounts, posted, unchanged, tuple(dict.fromkeys(false)))
 
         # One attempt: the batches are a stream, consumed by the first try, so a lost
         # race is the caller's to retry with the stream again.
@@ -432,6 +454,10 @@ class Ledger:
             connection = self._engine.connect().execution_options(**options)
             self._connections[write] = connection
         return connection
+
+
+def _entries_of(batch: Sequence[JournalEntry] | PreparedEntries) -> Sequence[JournalEntry]:
+    return batch.entries if isinstance(batch, PreparedEntries) else batch
 
 
 @contextmanager
