@@ -531,3 +531,13 @@ def test_a_payloads_false_reversal_is_booked_and_named(run: Run, db: str,
     assert verified.exit_code == 1
     checks = {d["check"] for d in verified.json()["discrepancies"]}
     assert "reversal_mismatch" in checks
+
+
+def test_a_changed_entry_is_refused_naming_the_field(run: Run, db: str, tmp_path: Path) -> None:
+    ok(run("import", "layer-balances", LAYER_BALANCES))
+    ok(run("import", "layer-entries", LAYER_ENTRIES, "--quiet"))
+    before = books(db)
+    moved = altered(LAYER_ENTRIES, tmp_path / "moved.json",
+                    lambda d: d["data"][0].update(memo="another memo"))
+    assert_refused(run("import", "layer-entries", moved), "conflict", "description differs")
+    assert books(db) == before
