@@ -91,8 +91,9 @@ def place(connection: Connection, catalog: Catalog, openings: Iterable[OpeningBa
                     post(connection, catalog, [reversal])
                     written.append(reversal.id)
         if opening.entry is not None:
-            post(connection, catalog, [opening.entry])
-            written.append(opening.entry.id)
+            done = post(connection, catalog, [opening.entry])
+            written.extend(done.posted)
+            unchanged += len(done.unchanged)
             connection.execute(update(balance_windows).where(mine & (w.start_at == start))
                                .values(opening_entry_id=opening.entry.id))
     return tuple(written), unchanged

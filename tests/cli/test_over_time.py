@@ -541,3 +541,20 @@ def test_a_changed_entry_is_refused_naming_the_field(run: Run, db: str, tmp_path
                     lambda d: d["data"][0].update(memo="another memo"))
     assert_refused(run("import", "layer-entries", moved), "conflict", "description differs")
     assert books(db) == before
+
+
+def test_openings_posted_before_the_windows_table_keep_their_place(db: str, run: Run,
+                                                                  tmp_path: Path) -> None:
+    from ledgercore.store import migrate
+
+    early = jit_window(tmp_path, "early.json", "100", [("2024-06-02", "1")])
+    late = jit_window(tmp_path, "late.json", "100", [("2024-06-02", "1"),
+                                                      ("2024-06-05", "2.5")])
+    ok(run("import", "alpaca-jit-balances", early, "--start", "2024-06-01",
+           "--end", "2024-06-03"))
+    migrate.downgrade(db, "0004")  # as a ledger imported before windows were recorded
+    migrate.upgrade(db)
+    ok(run("import", "alpaca-jit-balances", late, "--start", "2024-06-02",
+           "--end", "2024-06-06"))
+    with Ledger.open(db) as book:
+        assert book.balances()[LEDGER]["USD"].ending == 10350

@@ -7,7 +7,9 @@
 - ``account_history``: every set of labels an account was given, with when it was seen.
 - ``balance_windows``: each Alpaca JIT window seen (its account, start day, reported
   starting balance) and the opening entry it placed; the opening of an account is the
-  earliest window's, placed once (docs/providers.md, "Data over time").
+  earliest window's, placed once (docs/providers.md, "Data over time"). The openings
+  posted before this revision are recorded as their windows, so a ledger keeps its
+  opening where it was.
 - ``journal_statuses``: each status an Alpaca journal was seen in, and when; the books of
   a journal are a function of this set (docs/providers.md, "Data over time").
 
@@ -19,6 +21,8 @@ Create Date: 2026-12-03
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from alembic import op
@@ -77,6 +81,38 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("ledger_id", "account_id", "start_at",
                                 name=op.f("pk_balance_windows")),
     )
+    _record_existing_openings()
+
+
+# The JIT importer's opening entries: ``alpaca-jit:<ledger>:opening:<start day>``, a line on
+# the ledger's account and one on ``alpaca:opening-balance``.
+_OPENINGS = sa.text(
+    "SELECT je.ledger_id, je.external_id, li.account_id, li.effect, l.timezone "
+    "FROM journal_entries je JOIN line_items li ON li.entry_id = je.id "
+    "JOIN accounts a ON a.id = li.account_id JOIN ledgers l ON l.id = je.ledger_id "
+    "WHERE je.entry_type = 'OPENING_BALANCE' AND je.external_id LIKE 'alpaca-jit:%' "
+    "AND je.reversal_id IS NULL AND je.reversal_of_id IS NULL "
+    "AND a.external_id <> 'alpaca:opening-balance'")
+
+
+def _record_existing_openings() -> None:
+    connection = op.get_bind()
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    rows: dict[tuple[int, int, int], dict[str, object]] = {}
+    for ledger_id, entry_id, account_id, effect, timezone in connection.execute(_OPENINGS):
+        head, _, day = entry_id.rpartition(":")
+        if not head.endswith(":opening"):
+            continue
+        start = datetime.combine(date.fromisoformat(day), time(), tzinfo=ZoneInfo(timezone))
+        start_at = (start - epoch) // timedelta(microseconds=1)
+        rows[ledger_id, account_id, start_at] = {
+            "ledger_id": ledger_id, "account_id": account_id, "start_at": start_at,
+            "starting": effect, "opening_entry_id": entry_id}
+    if rows:
+        op.bulk_insert(sa.table("balance_windows", *(sa.column(c) for c in (
+            "ledger_id", "account_id", "start_at", "starting", "opening_entry_id"))),
+            list(rows.values()))
+
 
 
 def downgrade() -> None:
