@@ -188,45 +188,87 @@ def db_rebuild(ctx: typer.Context) -> None:
 # Files are checked by `readable` (one paragraph with a code), not by the CLI framework.
 Files = Annotated[list[Path], typer.Argument(help="Payload files (JSON).")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+SeenAt = Annotated[str | None, typer.Option(
+    "--seen-at", help="When the provider's snapshot was taken: a date or an RFC 3339 "
+                      "date-time (default: now). Decides which chart snapshot's labels win "
+                      "and dates journal status changes.")]
 
 
-def _import(ctx: typer.Context, kind: str, files: list[Path], quiet: bool) -> None:
+def _import(ctx: typer.Context, kind: str, files: list[Path], quiet: bool,
+            seen_at: str | None = None, window: tuple[str | None, str | None] = (None, None),
+            ) -> None:
     from ledgercore import importing
     from ledgercore.providers import PayloadKind
 
+    with refusals():
+        seen = None if seen_at is None else parse_bound(seen_at, path="--seen-at")
+        start, end = (None if d is None else _day(d, option)
+                      for d, option in zip(window, ("--start", "--end"), strict=True))
     show_progress = not quiet and sys.stderr.isatty()
     readable(*files)
     with open_ledger(ctx, create=True) as ledger:
+        when = None if seen is None else ledger.period(seen).start
         for path in files:
             # One file, one transaction: the files before a refused one stay imported.
             with refusals(path):
                 outcome = importing.import_file(ledger, PayloadKind(kind), path,
-                                                progress=show_progress)
+                                                progress=show_progress, seen_at=when,
+                                                window=(start, end))
             render.plain(f"{path}: {outcome.summary()}")
 
 
+def _day(value: str, option: str) -> date:
+    """A date option (the JIT window's inclusive days)."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option} {value!r} is not a date; write it as 2024-06-30.")
+
+
+JitStart = Annotated[str | None, typer.Option(
+    "--start", help="The window's start_date (inclusive), as requested from Alpaca.")]
+JitEnd = Annotated[str | None, typer.Option(
+    "--end", help="The window's end_date (inclusive), as requested from Alpaca.")]
+
+
 @import_app.command("layer-entries")
-def import_layer_entries(ctx: typer.Context, files: Files, quiet: Quiet = False) -> None:
+def import_layer_entries(ctx: typer.Context, files: Files, quiet: Quiet = False,
+                  seen_at: SeenAt = None) -> None:
     """Post the journal entries of Layer `GET ledger/entries` responses."""
-    _import(ctx, "layer-entries", files, quiet)
+    _import(ctx, "layer-entries", files, quiet, seen_at)
 
 
 @import_app.command("layer-balances")
-def import_layer_balances(ctx: typer.Context, files: Files, quiet: Quiet = False) -> None:
+def import_layer_balances(ctx: typer.Context, files: Files, quiet: Quiet = False,
+                  seen_at: SeenAt = None) -> None:
     """Define the chart of accounts of Layer `GET ledger/balances` responses."""
-    _import(ctx, "layer-balances", files, quiet)
+    _import(ctx, "layer-balances", files, quiet, seen_at)
+
+
+@import_app.command("layer-chart")
+def import_layer_chart(ctx: typer.Context, files: Files, quiet: Quiet = False,
+                       seen_at: SeenAt = None) -> None:
+    """Define or update the chart from Layer `GET ledger/accounts` (Chart_Of_Accounts)."""
+    _import(ctx, "layer-chart", files, quiet, seen_at)
 
 
 @import_app.command("alpaca-jit-balances")
-def import_alpaca_jit(ctx: typer.Context, files: Files, quiet: Quiet = False) -> None:
-    """Post the transactions of Alpaca JIT ledger balances responses."""
-    _import(ctx, "alpaca-jit-balances", files, quiet)
+def import_alpaca_jit(ctx: typer.Context, files: Files, quiet: Quiet = False,
+                      seen_at: SeenAt = None, start: JitStart = None,
+                      end: JitEnd = None) -> None:
+    """Post the transactions of Alpaca JIT ledger balances responses.
+
+    --start / --end are the window's start_date and end_date as requested (both
+    inclusive); --start places the opening balance, even of a window with no transactions.
+    """
+    _import(ctx, "alpaca-jit-balances", files, quiet, seen_at, (start, end))
 
 
 @import_app.command("alpaca-journals")
-def import_alpaca_journals(ctx: typer.Context, files: Files, quiet: Quiet = False) -> None:
+def import_alpaca_journals(ctx: typer.Context, files: Files, quiet: Quiet = False,
+                  seen_at: SeenAt = None) -> None:
     """Post the executed journals (JNLC cash, JNLS securities) of Alpaca journal lists."""
-    _import(ctx, "alpaca-journals", files, quiet)
+    _import(ctx, "alpaca-journals", files, quiet, seen_at)
 
 
 # -- reports ----------------------------------------------------------------------------
@@ -374,28 +416,42 @@ def _report(report: VerifyReport, format: VerifyFormat) -> None:
 @verify_app.command("layer-balances")
 def verify_layer_balances(ctx: typer.Context, file: VerifyFile, start: Start = None,
                           end: End = None, end_inclusive: EndInclusive = False,
-                          basis: BasisOption = Basis.accrual,
+                          basis: BasisOption = Basis.accrual, tag: TagOption = None,
+                          customer: Customer = None, vendor: Vendor = None,
                           format: VerifyFormatOption = VerifyFormat.text) -> None:
-    """Check a Layer balances response: each node against the ledger and against itself."""
+    """Check a Layer balances response: each node against the ledger and against itself.
+
+    Give the response's own filters (--customer, --vendor, --tag, --basis) so its
+    figures are compared with the same entries; a counterparty's external id is the tag
+    customer_external_id / vendor_external_id.
+    """
     from ledgercore import importing
 
-    criteria = _criteria(start, end, end_inclusive, None, None, None, basis)
+    criteria = _criteria(start, end, end_inclusive, tag, customer, vendor, basis)
     readable(file)
     with open_ledger(ctx) as ledger, refusals(file):
         q = _query(ledger, criteria)
-        report = importing.verify_layer_balances_file(ledger, file, q.period, q.basis)
+        report = importing.verify_layer_balances_file(ledger, file, q.period, q.basis,
+                                                      q.entry_filter)
     _report(report, format)
 
 
 @verify_app.command("alpaca-jit-balances")
 def verify_alpaca_jit_balances(ctx: typer.Context, file: VerifyFile,
-                               format: VerifyFormatOption = VerifyFormat.text) -> None:
-    """Check an Alpaca JIT balances response: its arithmetic and the ledger's figures."""
+                               format: VerifyFormatOption = VerifyFormat.text,
+                               start: JitStart = None, end: JitEnd = None) -> None:
+    """Check an Alpaca JIT balances response: its arithmetic and the ledger's figures.
+
+    --start / --end are the dates it was requested with (both inclusive); without them
+    the range is the first through last transaction day.
+    """
     from ledgercore import importing
 
     readable(file)
+    window = (None if start is None else _day(start, "--start"),
+              None if end is None else _day(end, "--end"))
     with open_ledger(ctx) as ledger, refusals(file):
-        report = importing.verify_alpaca_jit_file(ledger, file)
+        report = importing.verify_alpaca_jit_file(ledger, file, window)
     _report(report, format)
 
 

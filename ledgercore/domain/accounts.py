@@ -126,7 +126,9 @@ class Account:
     """A ledger account.
 
     `normality` defaults from `type`; pass it explicitly for a contra account
-    (ACCUMULATED_DEPRECIATION is an ASSET with CREDIT normality).
+    (ACCUMULATED_DEPRECIATION is an ASSET with CREDIT normality). `id`, `type` and
+    `normality` are its identity and meaning, fixed once it has postings; the rest are
+    labels and placement, which may change (`LABELS`).
     """
 
     id: str
@@ -137,6 +139,7 @@ class Account:
     parent_id: str | None = None
     stable_name: str | None = None
     account_number: str | None = None
+    description: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
@@ -176,6 +179,12 @@ class Account:
     def effect(self, direction: Direction, amount: int) -> int:
         """Signed change to this account's normal-sign balance from one line item."""
         return amount if direction is self.normality else -amount
+
+
+# The fields of an account that may change after it has postings; the others give every
+# posted figure its sign and are fixed (docs/providers.md, "Data over time").
+LABELS = ("name", "stable_name", "description", "parent_id", "subtype", "account_number")
+FIXED = ("type", "normality")
 
 
 @dataclass(frozen=True, slots=True)

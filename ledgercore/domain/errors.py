@@ -146,3 +146,9 @@ class InvalidFilter(LedgerError):
     surrogate)."""
 
     code = "invalid_filter"
+
+
+class ReversalMismatch(LedgerError):
+    """A reversal whose lines do not mirror its original: the pair does not net to zero."""
+
+    code = "reversal_mismatch"

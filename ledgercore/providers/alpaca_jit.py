@@ -35,6 +35,7 @@ from ledgercore.domain import (
     AccountType,
     ChartOfAccounts,
     InvalidAccount,
+    InvalidPeriod,
     JournalEntry,
     LedgerError,
     LineItem,
@@ -114,7 +115,7 @@ def day_start(day: date, tz: tzinfo) -> datetime:
 
 
 def import_alpaca_jit_balances(document: Any, *, source: str | None = None,
-                               start_date: date | None = None,
+                               start_date: date | None = None, end_date: date | None = None,
                                tz: tzinfo = UTC) -> ImportBatch:
     """Turn a JIT balances response into accounts, entries and the reported figures.
 
@@ -123,6 +124,8 @@ def import_alpaca_jit_balances(document: Any, *, source: str | None = None,
         source: file name for messages.
         start_date: the ``start_date`` the response was requested with; it dates the
             opening-balance entries (default: each ledger's first transaction day).
+        end_date: the ``end_date`` it was requested with (inclusive). A transaction
+            outside ``start_date``..``end_date`` is refused (`invalid_period`).
         tz: the ledger's timezone for ``system_date`` days.
 
     Returns:
@@ -172,6 +175,18 @@ def import_alpaca_jit_balances(document: Any, *, source: str | None = None,
         reported.append(ReportedLedger(account.id, ledger.ledger_no, ledger.ledger_name,
                                        starting, USD.parse(ledger.ending_balance),
                                        ledger.activity_amount, tuple(lines)))
+    if start_date is not None and end_date is not None and end_date < start_date:
+        problems.append(InvalidPeriod(f"the window ends ({end_date}) before it starts "
+                                      f"({start_date})", path="$", value=str(end_date)))
+    for index, ledger in enumerate(ledgers):
+        for number, txn in enumerate(ledger.transactions):
+            day = txn.system_date
+            if (start_date is not None and day < start_date) or \
+                    (end_date is not None and day > end_date):
+                problems.append(InvalidPeriod(
+                    f"transaction on {day} is outside the window {start_date or '...'} to "
+                    f"{end_date or '...'} (both inclusive) given for this file",
+                    path=f"$[{index}].transactions[{number}].system_date", value=str(day)))
     if problems:
         raise refuse(unwrap_single(problems, single), source=source)
     return ImportBatch(PayloadKind.ALPACA_JIT_BALANCES, accounts=tuple(accounts.values()),
@@ -180,11 +195,12 @@ def import_alpaca_jit_balances(document: Any, *, source: str | None = None,
 
 
 def read_alpaca_jit_balances(path: str | PathLike[str], *, start_date: date | None = None,
-                             tz: tzinfo = UTC) -> ImportBatch:
+                             end_date: date | None = None, tz: tzinfo = UTC) -> ImportBatch:
     """Read and import a JIT balances file; ``batch.ledgers`` holds what verify needs."""
     name = Path(path).name
     models = parse_alpaca_jit_balances(read_document(path, parse_float=Decimal), source=name)
-    return import_alpaca_jit_balances(models, source=name, start_date=start_date, tz=tz)
+    return import_alpaca_jit_balances(models, source=name, start_date=start_date,
+                                      end_date=end_date, tz=tz)
 
 
 def ledger_account_ids(chart: ChartOfAccounts) -> tuple[str, ...]:

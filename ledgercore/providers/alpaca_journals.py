@@ -3,8 +3,10 @@
 An executed journal becomes an entry with the journal's id that credits
 ``from_account`` and debits ``to_account`` — both ASSET (DEBIT-normal) accounts holding
 what the customer owns, so the source's balance falls and the destination's rises. JNLC
-moves USD (``net_amount``, or ``amount`` as in the POST request); JNLS moves ``qty`` of
-the security ``symbol`` as the commodity ``Commodity(symbol, 9)``. Any other status
+moves ``net_amount`` of its ``currency`` (USD when absent; the scale from ISO 4217); JNLS
+moves ``qty`` of the security ``symbol`` as the commodity ``Commodity(symbol, 9)``, and
+keeps its ``price`` (and currency) as the entry's tags. A POST request body (no id, no
+status) is refused: it is what was asked for, not a journal. Any other status
 (pending, canceled, rejected, deleted, refused, or one Alpaca adds later) moves nothing:
 the journal is reported in ``skipped_journals``, not posted. The entry is effective on
 ``settle_date`` (else ``system_date``) and recorded on ``system_date``.
@@ -40,6 +42,7 @@ from ledgercore.domain import (
     LedgerError,
     LineItem,
 )
+from ledgercore.domain.currencies import currency
 from ledgercore.providers.alpaca_jit import day_start
 from ledgercore.providers.alpaca_models import (
     QUANTITY_SCALE,
@@ -49,7 +52,7 @@ from ledgercore.providers.alpaca_models import (
 )
 from ledgercore.providers.batch import ImportBatch, PayloadKind, SkippedJournal
 from ledgercore.providers.documents import read_document
-from ledgercore.providers.errors import refuse, unwrap_single
+from ledgercore.providers.errors import WrongPayloadKind, refuse, unwrap_single
 
 Holdings = Mapping[str, Mapping[str, int]]
 
@@ -64,8 +67,35 @@ def parse_alpaca_journals(document: Any, *, source: str | None = None
     """
     if isinstance(document, tuple) and all(isinstance(x, AlpacaJournal) for x in document):
         return document
+    _refuse_requests(document, source)
     return validate_array(document, JournalsAdapter, PayloadKind.ALPACA_JOURNALS,
                           "expected journal objects with from_account and to_account", source)
+
+
+def _refuse_requests(document: Any, source: str | None) -> None:
+    """Refuse a ``POST /v1/journals`` request body: it asks for a journal, it is not one.
+
+    A request has no ``id`` and no ``status`` (the response gives both); its
+    ``description`` may carry sandbox fixtures (``/fixtures/status=rejected/fixtures/``)
+    saying what the journal will become, which nothing here can know yet.
+    """
+    objects = [document] if isinstance(document, dict) else document
+    if not isinstance(objects, list):
+        return
+    for index, obj in enumerate(objects):
+        if not isinstance(obj, dict) or "from_account" not in obj:
+            continue
+        fixtures = "/fixtures/" in str(obj.get("description") or "")
+        if ("id" not in obj and "status" not in obj) or (fixtures and "status" not in obj):
+            where = f"{source}: " if source else ""
+            path = "$" if isinstance(document, dict) else f"$[{index}]"
+            also = " and its description holds sandbox fixtures" if fixtures else ""
+            raise WrongPayloadKind(
+                f"{where}this is a POST /v1/journals request body, not a journal: it has no "
+                f"id and no status{also}, so it says what was asked, not what happened; "
+                f"import the journal "
+                f"Alpaca returned (the POST response or GET /v1/journals)", path=path,
+                source=source, expected=PayloadKind.ALPACA_JOURNALS.value, found="request")
 
 
 def brokerage_account(account_id: str) -> Account:
@@ -136,11 +166,17 @@ def read_alpaca_journals(path: str | PathLike[str], *, known_balances: Holdings 
 
 
 def _journal_entry(journal: AlpacaJournal, path: str, tz: tzinfo) -> JournalEntry:
+    tags: tuple[tuple[str, str], ...] = ()
     if journal.entry_type == "JNLC":
         if journal.cash is None:
             raise InvalidPayload(f"executed JNLC journal {journal.id} has no net_amount",
                                  path=f"{path}.net_amount", entry_id=journal.id)
-        commodity, amount = USD, USD.parse(journal.cash)
+        try:
+            commodity = USD if journal.currency is None else currency(journal.currency)
+            amount = commodity.parse(journal.cash)
+        except LedgerError as error:
+            field = "currency" if error.code == "invalid_commodity" else "net_amount"
+            raise error.at(f"{path}.{field}") from None
     else:
         if not journal.symbol or journal.qty is None:
             missing = "symbol" if not journal.symbol else "qty"
@@ -151,6 +187,10 @@ def _journal_entry(journal: AlpacaJournal, path: str, tz: tzinfo) -> JournalEntr
         except LedgerError as error:
             raise error.at(f"{path}.symbol") from None
         amount = commodity.parse(journal.qty)
+        if journal.price is not None:
+            # The price is kept on the entry (a tag), in the journal's currency.
+            tags = (("price", journal.price),
+                    ("price_currency", (journal.currency or USD.code).upper()))
     effective = journal.settle_date or journal.system_date
     if effective is None:
         raise InvalidPayload(f"executed journal {journal.id} has neither settle_date nor "
@@ -163,7 +203,7 @@ def _journal_entry(journal: AlpacaJournal, path: str, tz: tzinfo) -> JournalEntr
         id=journal.id, entry_at=day_start(effective, tz), created_at=day_start(recorded, tz),
         line_items=(LineItem(journal.from_account, commodity, amount, Direction.CREDIT),
                     LineItem(journal.to_account, commodity, amount, Direction.DEBIT)),
-        entry_type=journal.entry_type, description=journal.description)
+        entry_type=journal.entry_type, description=journal.description, tags=tags)
 
 
 def _overdraft(entry: JournalEntry, known: dict[str, dict[str, int]],

@@ -118,6 +118,7 @@ class AlpacaJournal(BaseModel):
     settle_date: DateText | None = None
     system_date: DateText | None = None
     description: str | None = None
+    currency: str | None = None
 
     @property
     def cash(self) -> str | None:

@@ -25,6 +25,7 @@ class PayloadKind(StrEnum):
     LAYER_BALANCES = "layer-balances"
     ALPACA_JIT_BALANCES = "alpaca-jit-balances"
     ALPACA_JOURNALS = "alpaca-journals"
+    LAYER_CHART = "layer-chart"
 
 
 @dataclass(frozen=True, slots=True)

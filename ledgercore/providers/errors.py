@@ -55,6 +55,16 @@ class WrongPayloadKind(LedgerError):
     code = "wrong_payload_kind"
 
 
+class ProviderErrorResponse(WrongPayloadKind):
+    """The file is the provider's own error response (a failed request), not a payload.
+
+    The message carries the provider's description and error code; so do the
+    ``provider_description`` and ``provider_code`` details.
+    """
+
+    code = "provider_error"
+
+
 # Custom pydantic error types raised by our validators carry a ledgercore code as their
 # type name, so translating them back is a lookup rather than message parsing.
 _BY_CODE: dict[str, type[LedgerError]] = {

@@ -90,6 +90,7 @@ def to_account(model: SingleApiChartAccount | NestedApiLedgerAccount, path: str,
             parent_id=parent_id,
             stable_name=stable,
             account_number=model.account_number,
+            description=model.description,
         )
     except LedgerError as error:
         if error.path is None:
@@ -102,8 +103,15 @@ def _defines_type(model: SingleApiChartAccount) -> bool:
     return kind is not None and (kind.value is not None or kind.display_name is not None)
 
 
-def _same_meaning(a: Account, b: Account) -> bool:
-    return (a.type, a.normality, a.stable_name) == (b.type, b.normality, b.stable_name)
+def _differing_field(known: Account, seen: Account) -> str | None:
+    """The first field whose description differs; a stable name one side omits does not."""
+    for name in ("type", "normality", "stable_name"):
+        mine, theirs = getattr(known, name), getattr(seen, name)
+        if name == "stable_name" and (mine is None or theirs is None):
+            continue
+        if mine != theirs:
+            return name
+    return None
 
 
 class AccountBook:
@@ -153,11 +161,14 @@ class AccountBook:
         if known is None:
             self.accounts[account.id] = account
             self.fresh.append(account)
-        elif not _same_meaning(known, account):
+        elif (field := _differing_field(known, account)) is not None:
+            earlier = "in the chart" if self.chart is not None and account.id in self.chart \
+                else "earlier in the file"
             raise InvalidAccount(
-                f"account {account.id} is described as {account.type}/{account.normality} "
-                f"here but as {known.type}/{known.normality} earlier in the file",
-                path=path, account_id=account.id)
+                f"account {account.id} has {field} {getattr(account, field)} here but "
+                f"{getattr(known, field)} {earlier}",
+                path=f"{path}.{'account_type' if field == 'type' else field}",
+                account_id=account.id, field=field)
         return account.id
 
     def take_fresh(self) -> tuple[Account, ...]:

@@ -34,6 +34,10 @@ def parse_layer_balances(document: Any, *, source: str | None = None
     """
     if isinstance(document, LedgerBalancesResponse):
         return document
+    if isinstance(document, dict) and "data" not in document and \
+            isinstance(document.get("accounts"), list):
+        # The OpenAPI schema's response body is the bare ApiLedgerBalances.
+        document = {"data": {"type": "Ledger_Balances", **document}}
     data = document.get("data") if isinstance(document, dict) else None
     if not isinstance(data, dict) or "accounts" not in data:
         raise wrong_kind(PayloadKind.LAYER_BALANCES, document, source,

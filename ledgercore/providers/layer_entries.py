@@ -15,7 +15,7 @@ import os
 from collections.abc import Iterable, Iterator
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from pydantic import ValidationError
 
@@ -34,12 +34,13 @@ from ledgercore.providers.batch import ImportBatch, PayloadKind
 from ledgercore.providers.documents import read_document
 from ledgercore.providers.errors import (
     MAX_PROBLEMS,
+    WrongPayloadKind,
     from_validation_error,
     refuse,
 )
-from ledgercore.providers.kinds import wrong_kind
+from ledgercore.providers.kinds import provider_error, wrong_kind
 from ledgercore.providers.layer_accounts import AccountBook
-from ledgercore.providers.layer_fast import FastEntries, utc
+from ledgercore.providers.layer_fast import FastEntries, utc, with_external_id
 from ledgercore.providers.layer_models import LedgerEntry
 from ledgercore.providers.streaming import iter_data_array
 
@@ -69,12 +70,16 @@ def entry_from_model(model: LedgerEntry, book: AccountBook, path: str = "$") -> 
     party = (Counterparty(CounterpartyKind.CUSTOMER, model.customer.id) if model.customer
              else Counterparty(CounterpartyKind.VENDOR, model.vendor.id) if model.vendor
              else None)
+    tags = tuple((t.key, t.value) for t in model.tags or ())
+    external = (model.customer or model.vendor)
+    if party is not None and external is not None and external.external_id is not None:
+        tags = with_external_id(tags, party.kind, external.external_id)
     try:
         return JournalEntry(
             id=model.id, entry_at=utc(model.entry_at),
             created_at=utc(created_at or model.entry_at), line_items=tuple(lines),
             entry_type=model.entry_type or "MANUAL", description=model.memo,
-            counterparty=party, tags=tuple((t.key, t.value) for t in model.tags or ()),
+            counterparty=party, tags=tags,
             reversal_of_id=model.reversal_of_id, reversal_id=model.reversal_id)
     except LedgerError as error:
         # The entry's fields under their Layer names.
@@ -206,7 +211,7 @@ def iter_layer_entries(path: str | PathLike[str], *, batch_size: int = DEFAULT_B
     with open(path, "rb") as stream:
         pending: list[Any] = []
         size = first_batch_size or batch_size
-        for raw in iter_data_array(stream, source=name, chunk_chars=read_size):
+        for raw in _data(stream, path, name, read_size):
             pending.append(raw)
             if len(pending) >= size:
                 entries = mapper.map(pending)
@@ -226,11 +231,32 @@ def iter_layer_entries(path: str | PathLike[str], *, batch_size: int = DEFAULT_B
                           read_bytes=os.path.getsize(path))  # read to the end
 
 
+# A file refused for its shape is read whole to see if it is an error response, up to this.
+_SMALL = 1 << 20
+
+
+def _data(stream: IO[bytes], path: str | PathLike[str], name: str,
+          read_size: int) -> Iterator[Any]:
+    """The entries of a file: its ``data`` array, or the one entry of a single-entry
+    response; a provider's error response is named as such."""
+    try:
+        yield from iter_data_array(stream, source=name, chunk_chars=read_size,
+                                   single_member="line_items")
+    except WrongPayloadKind:
+        if Path(path).stat().st_size <= _SMALL:
+            failed = provider_error(read_document(path), name)
+            if failed is not None:
+                raise failed from None
+        raise
+
+
 def _entries_array(document: Any, source: str | None) -> list[Any]:
     kind = PayloadKind.LAYER_ENTRIES
     if not isinstance(document, dict) or "data" not in document:
         raise wrong_kind(kind, document, source, 'expected an object with a "data" array')
     data = document["data"]
+    if isinstance(data, dict) and "line_items" in data:
+        return [data]  # GET ledger/entries/{id}: one entry
     if not isinstance(data, list):
         raise wrong_kind(kind, document, source, '"data" is not an array of entries')
     meta = document.get("meta")

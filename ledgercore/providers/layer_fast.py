@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
 
@@ -48,6 +48,13 @@ _KEPT_TEXT = (("entry_type", MAX_ENTRY_TYPE_LENGTH), ("reversal_of_id", MAX_ID_L
 _LINE_TEXT_FIELDS = ("id", "entry_id")
 _DIRECTIONS = {"DEBIT": Direction.DEBIT, "CREDIT": Direction.CREDIT}
 _CACHE_LIMIT = 4096
+
+
+def with_external_id(tags: tuple[tuple[str, str], ...], kind: CounterpartyKind,
+                     external_id: str) -> tuple[tuple[str, str], ...]:
+    """`tags` with the counterparty's external id kept as the tag
+    ``customer_external_id`` / ``vendor_external_id`` (a filter, as in Layer's API)."""
+    return tuple(sorted({*tags, (f"{kind.value.lower()}_external_id", external_id)}))
 
 
 def utc(instant: datetime) -> datetime:
@@ -193,6 +200,10 @@ class FastEntries:
                      else self.party(vendor, CounterpartyKind.VENDOR))
             if party is None:
                 return None
+            named = cast(dict[str, Any], customer if customer is not None else vendor)
+            external = named.get("external_id")  # `party` checked it is text
+            if external is not None:
+                tags = with_external_id(tags, party.kind, external)
         raw_lines = get("line_items")
         if type(raw_lines) is not list or not 2 <= len(raw_lines) <= MAX_LINES_PER_ENTRY:
             return None  # fewer than two lines, or too many: the model path reports it

@@ -82,6 +82,7 @@ class SingleApiChartAccount(BaseModel):
     id: AccountIdField
     name: str | None = None
     account_number: str | None = None
+    description: str | None = None
     stable_name: StableNameField = None
     normality: DirectionField | None = None
     account_type: ApiLedgerAccountType | None = None

@@ -131,7 +131,8 @@ class _Scanner:
 
 
 def iter_data_array(stream: IO[str] | IO[bytes], *, source: str | None = None,
-                    key: str = "data", chunk_chars: int = 1 << 20) -> Iterator[Any]:
+                    key: str = "data", chunk_chars: int = 1 << 20,
+                    single_member: str | None = None) -> Iterator[Any]:
     """Yield the elements of the top-level object's `key` array, one at a time.
 
     Args:
@@ -139,6 +140,8 @@ def iter_data_array(stream: IO[str] | IO[bytes], *, source: str | None = None,
         source: file name for messages.
         key: the member holding the array.
         chunk_chars: read size; memory is about this plus the largest element.
+        single_member: if given, a `key` that is an object with this member is read as
+            the array's only element (a single-entry response).
 
     Raises:
         InvalidJson / TruncatedPayload: the document is not (complete) JSON.
@@ -179,9 +182,14 @@ def iter_data_array(stream: IO[str] | IO[bytes], *, source: str | None = None,
                 yield from _elements(scan)
             elif name == key:
                 value = scan.value()
-                wrong = wrong or WrongPayloadKind(
-                    f"{where}{key!r} is a JSON {type(value).__name__}, not an array",
-                    path=f"$.{key}", source=source)
+                if single_member is not None and not found and isinstance(value, dict) \
+                        and single_member in value:
+                    found = True
+                    yield value
+                else:
+                    wrong = wrong or WrongPayloadKind(
+                        f"{where}{key!r} is a JSON {type(value).__name__}, not an array",
+                        path=f"$.{key}", source=source)
             else:
                 scan.value()
             following = scan.peek()

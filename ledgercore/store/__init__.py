@@ -8,6 +8,7 @@ from ledgercore.store.errors import SchemaOutOfDate, UnknownLedger, UnsupportedB
 from ledgercore.store.journal import Page
 from ledgercore.store.ledger import Ledger, LedgerSettings, LoadResult
 from ledgercore.store.posting import PostResult, PreparedEntries, prepare
+from ledgercore.store.windows import OpeningBalance
 
-__all__ = ["Ledger", "LedgerSettings", "LoadResult", "Page", "PostResult", "PreparedEntries",
-           "SchemaOutOfDate", "UnknownLedger", "UnsupportedBasis", "prepare"]
+__all__ = ["Ledger", "LedgerSettings", "LoadResult", "OpeningBalance", "Page", "PostResult",
+           "PreparedEntries", "SchemaOutOfDate", "UnknownLedger", "UnsupportedBasis", "prepare"]

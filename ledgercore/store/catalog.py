@@ -4,8 +4,9 @@ Line items reference accounts and commodities by database key; callers speak in
 external account ids and commodity codes. The catalog maps between the two and keeps
 the validated `ChartOfAccounts` in memory, so posting does not re-read the chart. It is
 reloaded when a name is missing (another process may have defined it since).
-Accounts are immutable once defined, because every posted line stores its signed effect
-under the account's normality: defining an id again with other content is a `conflict`.
+Every posted line stores its signed effect under the account's normality, so an account's
+type and normality are fixed once it has postings; its labels may change
+(`ledgercore.store.chart`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from ledgercore.domain.accounts import (
     ChartOfAccounts,
     Direction,
 )
-from ledgercore.domain.errors import Conflict, InvalidCommodity
+from ledgercore.domain.errors import InvalidCommodity
 from ledgercore.domain.money import Commodity
 from ledgercore.store.schema import accounts, commodities
 
@@ -41,11 +42,16 @@ class Catalog:
     commodity: dict[int, Commodity] = field(default_factory=dict)
     # account id -> (key, normality): what writing a line needs, in one lookup.
     posting_key: dict[str, tuple[int, Direction]] = field(default_factory=dict)
+    # False for a schema older than migration 0006 (no `description` column yet), as
+    # migration 0002 reads it.
+    described: bool = True
 
     def load(self, connection: Connection) -> None:
         """Read the chart and the commodities from the database."""
+        columns = [c for c in accounts.c if c.name != "labels_seen_at"
+                   and (self.described or c.name != "description")]
         rows = connection.execute(
-            select(accounts).where(accounts.c.ledger_id == self.ledger_id)
+            select(*columns).where(accounts.c.ledger_id == self.ledger_id)
             .order_by(accounts.c.id)).all()
         ids = {row.id: row.external_id for row in rows}
         self.chart = ChartOfAccounts(_account(row, ids) for row in rows)
@@ -58,40 +64,6 @@ class Catalog:
             .where(commodities.c.ledger_id == self.ledger_id)).all()
         self.commodity = {row.id: Commodity(row.code, row.scale) for row in found}
         self.commodity_key = {row.code: row.id for row in found}
-
-    def define_accounts(self, connection: Connection, new: Iterable[Account]) -> int:
-        """Add accounts to the chart (idempotent). Returns how many were new.
-
-        Raises:
-            Conflict: an id is already defined with different content.
-            InvalidAccount / UnknownAccount: the resulting chart is not a valid forest.
-        """
-        self.load(connection)
-        fresh: list[Account] = []
-        for account in new:
-            if account.id in self.chart:
-                if self.chart.get(account.id) != account:
-                    raise Conflict(f"account {account.id} is already defined with different "
-                                   f"content; accounts are immutable", account_id=account.id)
-                continue
-            fresh.append(account)
-        chart = self.chart.with_accounts(fresh)  # validates parents, cycles, stable names
-        pending = {a.id: a for a in fresh}
-        # Parents first: a row references its parent's key (the caller's order may put a
-        # child before its parent).
-        for account in sorted(pending.values(), key=lambda a: len(chart.ancestors(a.id))):
-            parent = None if account.parent_id is None else self.account_key[account.parent_id]
-            key = connection.execute(insert(accounts).returning(accounts.c.id), {
-                "ledger_id": self.ledger_id, "external_id": account.id, "name": account.name,
-                "parent_id": parent, "type": account.type.value,
-                "subtype": None if account.subtype is None else account.subtype.value,
-                "normality": account.normal.value, "stable_name": account.stable_name,
-                "account_number": account.account_number}).scalar_one()
-            self.account_key[account.id] = key
-            self.account_id[key] = account.id
-            self.posting_key[account.id] = (key, account.normal)
-        self.chart = chart
-        return len(fresh)
 
     def ensure_commodities(self, connection: Connection, wanted: Iterable[Commodity]) -> None:
         """Record commodities not yet known; refuse a known code with another scale.
@@ -130,4 +102,5 @@ def _account(row: Any, ids: dict[int, str]) -> Account:
         subtype=None if subtype is None else AccountSubtype(subtype),
         normality=Direction(row.normality),
         parent_id=None if parent is None else ids[parent],
-        stable_name=row.stable_name, account_number=row.account_number)
+        stable_name=row.stable_name, account_number=row.account_number,
+        description=getattr(row, "description", None))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
@@ -44,6 +44,7 @@ from ledgercore.domain.limits import MAX_ID_LENGTH, check_text
 from ledgercore.domain.money import USD, Commodity
 from ledgercore.domain.periods import Bound, EndSemantics, Period
 from ledgercore.domain.transfers import Transfer, TransferEvent, TransferRequest, TransferStatus
+from ledgercore.store import chart as chart_changes
 from ledgercore.store import (
     contention,
     driver,
@@ -53,9 +54,12 @@ from ledgercore.store import (
     migrate,
     presence,
     reports,
+    reversals,
+    statuses,
     totals,
     transfer_queries,
     transfers,
+    windows,
 )
 from ledgercore.store.cash import basis as cash_basis
 from ledgercore.store.cash import projection as cash_projection
@@ -64,8 +68,11 @@ from ledgercore.store.errors import InvalidLedger, SchemaOutOfDate, UnknownLedge
 from ledgercore.store.instants import from_micros, to_micros
 from ledgercore.store.journal import Page
 from ledgercore.store.posting import PostResult, PreparedEntries, post
+from ledgercore.store.reversals import FalseReversal
 from ledgercore.store.schema import ledgers
+from ledgercore.store.statuses import StatusSeen
 from ledgercore.store.transfer_queries import Availability, TransferFilter, TransferPage
+from ledgercore.store.windows import OpeningBalance
 
 T = TypeVar("T")
 _CREATE_LEDGER = text("INSERT INTO ledgers (name, timezone) VALUES (:name, :timezone) "
@@ -100,6 +107,8 @@ class LoadResult:
     accounts: int
     posted: int
     unchanged: int
+    # Reversals in the stream that do not mirror their originals, booked as sent.
+    false_reversals: tuple[FalseReversal, ...] = ()
 
 
 class Ledger:
@@ -192,18 +201,40 @@ class Ledger:
 
     # -- chart ------------------------------------------------------------------------
 
-    def define_accounts(self, accounts: Iterable[Account]) -> int:
-        """Add accounts (parents may come in the same call). Idempotent.
+    def define_accounts(self, accounts: Iterable[Account], *,
+                        seen_at: datetime | None = None) -> int:
+        """Add accounts, or relabel known ones (parents may come in the same call).
+
+        Idempotent. The accounts are a chart snapshot seen at `seen_at` (default: now):
+        a known account takes their labels unless a later snapshot already gave it
+        others (`ledgercore.store.chart`); every change is kept in its history.
 
         Returns:
             How many accounts were new.
 
         Raises:
-            Conflict: an id is already defined with different content.
-            InvalidAccount / UnknownAccount: the chart would not be a valid forest.
+            Conflict: a posted account's type or normality differs (``field``).
+            InvalidAccount / UnknownAccount: the chart would not be a valid forest (a
+                reparenting that makes a cycle, an unknown parent).
         """
         wanted = tuple(accounts)
-        return self._write(lambda c: self._catalog.define_accounts(c, wanted))
+        when = datetime.now(UTC) if seen_at is None else seen_at
+        return self._write(lambda c: chart_changes.define(c, self._catalog, wanted,
+                                                          seen_at=when))
+
+    def false_reversals(self) -> tuple[FalseReversal, ...]:
+        """Posted reversals that do not net to zero with their originals (from payloads)."""
+        return tuple(self._read(lambda c: reversals.posted(c, self._catalog)))
+
+    def journal_statuses(self, journal_ids: Iterable[str],
+                         ) -> dict[str, list[tuple[str, datetime]]]:
+        """The (status, instant seen) pairs recorded of each transfer, oldest first."""
+        wanted = tuple(journal_ids)
+        return self._read(lambda c: statuses.read(c, self._catalog, wanted))
+
+    def account_history(self, account_id: str) -> tuple[tuple[datetime, Account], ...]:
+        """The labels `account_id` has had, each with when it was seen, oldest first."""
+        return self._read(lambda c: chart_changes.history(c, self._catalog, account_id))
 
     def chart(self) -> ChartOfAccounts:
         """The chart of accounts."""
@@ -221,18 +252,23 @@ class Ledger:
             LedgerError: `unknown_account`, `invalid_commodity`, `conflict` or
                 `already_reversed`, with the batch path (``$[3].line_items[0].account``)
                 and every problem of the batch in the `problems` detail; nothing written.
+            ReversalMismatch: a reversal (either side in the batch) does not mirror its
+                original exactly; nothing written.
         """
         batch = tuple(entries)
 
         def work(connection: Connection) -> PostResult:
             with _collector_paused(len(batch) >= PAUSE_COLLECTOR_FROM):
+                reversals.refuse(reversals.in_batch(connection, self._catalog, batch))
                 return post(connection, self._catalog, batch)
 
         return self._write(work)
 
     def load(self, batches: Iterable[tuple[Iterable[Account],
                                            Iterable[JournalEntry] | PreparedEntries]],
-             ) -> LoadResult:
+             *, seen_at: datetime | None = None,
+             openings: Iterable[OpeningBalance] = (),
+             transfer_statuses: Iterable[StatusSeen] = ()) -> LoadResult:
         """Define accounts and post entries from a stream of batches, all or nothing.
 
         For importers: one transaction for the whole stream, so a bad entry anywhere
@@ -240,7 +276,13 @@ class Ledger:
         cyclic garbage collector is paused until the load ends (for the whole process:
         a quarter of an import's time went to it); reference counting still frees
         everything the load lets go. A batch's entries may come prepared
-        (`ledgercore.store.prepare`), by a process reading them meanwhile.
+        (`ledgercore.store.prepare`), by a process reading them meanwhile. The accounts
+        are a chart snapshot seen at `seen_at`, or flat views (define new accounts only)
+        when it is None (`ledgercore.store.chart`). `openings` (balance windows' starting
+        balances, `ledgercore.store.windows`) are read after the last batch, so a reader
+        may fill them in while it yields the batches; so are `transfer_statuses`, the
+        (journal id, status, instant seen) of transfers, recorded in the same transaction
+        (`ledgercore.store.statuses`).
 
         Raises:
             LedgerError: as `define_accounts` and `post`; the error's `batch` detail is
@@ -248,6 +290,8 @@ class Ledger:
             IntegrityError / OperationalError: a race lost to a concurrent writer; not
                 retried here (the stream is consumed), so call again with the stream.
         """
+        status_rows = transfer_statuses  # read after the stream, as `openings`
+
         def work(connection: Connection) -> LoadResult:
             # Imports into one ledger follow one another (see `contention`).
             contention.serialise_loads(connection, self._catalog.ledger_id)
@@ -256,14 +300,18 @@ class Ledger:
 
         def stream(connection: Connection) -> LoadResult:
             accounts = posted = unchanged = 0
+            false: list[FalseReversal] = []
             analysed = False
             pending = totals.PendingTotals(self._catalog.ledger_id)
             backlog = cash_projection.Backlog()
             for index, (chart_part, entries) in enumerate(batches):
                 try:
-                    accounts += self._catalog.define_accounts(connection, chart_part)
-                    done = post(connection, self._catalog, entries if isinstance(
-                        entries, PreparedEntries) else tuple(entries), pending=pending,
+                    accounts += chart_changes.define(connection, self._catalog, chart_part,
+                                                     seen_at=seen_at)
+                    batch = entries if isinstance(entries, PreparedEntries) else tuple(entries)
+                    false.extend(reversals.in_batch(connection, self._catalog,
+                                                    _entries_of(batch)))
+                    done = post(connection, self._catalog, batch, pending=pending,
                                 backlog=backlog)
                 except LedgerError as error:
                     error.details = {**error.details, "batch": index}
@@ -278,7 +326,10 @@ class Ledger:
             cash_projection.project_due(connection, self._catalog, backlog,
                                         backlog.release(), pending)
             pending.flush(connection)
-            return LoadResult(accounts, posted, unchanged)
+            statuses.record(connection, self._catalog, status_rows)
+            placed, in_place = windows.place(connection, self._catalog, openings)
+            posted, unchanged = posted + len(placed), unchanged + in_place
+            return LoadResult(accounts, posted, unchanged, tuple(dict.fromkeys(false)))
 
         # One attempt: the batches are a stream, consumed by the first try, so a lost
         # race is the caller's to retry with the stream again.
@@ -520,6 +571,10 @@ class Ledger:
             connection = self._engine.connect().execution_options(**options)
             self._connections[write] = connection
         return connection
+
+
+def _entries_of(batch: Sequence[JournalEntry] | PreparedEntries) -> Sequence[JournalEntry]:
+    return batch.entries if isinstance(batch, PreparedEntries) else batch
 
 
 @contextmanager

@@ -41,6 +41,7 @@ from ledgercore.store.driver import (
     reserve_keys,
 )
 from ledgercore.store.instants import MICROS_PER_DAY
+from ledgercore.store.journal import get_entry
 from ledgercore.store.repository import (
     ENTRY_COLUMNS,
     LINE_COLUMNS,
@@ -131,10 +132,14 @@ def post(connection: Connection, catalog: Catalog,
         if seen is None and earlier is None:
             fresh[entry.id] = index
         elif (seen.digest if seen is not None else digests[earlier or 0]) != digests[index]:
+            before = (_stored_entry(connection, catalog, entry.id) if seen is not None
+                      else entries[earlier or 0])
+            field = _differing_field(before, entry)
+            differs = f" ({field} differs)" if field else ""
             problems.append(Conflict(
                 f"entry {entry.id} is already {'posted' if seen else 'in this batch'} with "
-                f"different content; posted entries are immutable (reverse it instead)",
-                entry_id=entry.id, path=f"$[{index}]"))
+                f"different content{differs}; posted entries are immutable (reverse it "
+                f"instead)", entry_id=entry.id, path=f"$[{index}]", field=field))
             continue
         else:
             unchanged.append(entry.id)
@@ -169,6 +174,40 @@ def post(connection: Connection, catalog: Catalog,
     cash_projection.on_posted(connection, catalog, written,
                               dict(zip(fresh, keys, strict=True)), pending, backlog)
     return PostResult(tuple(fresh), tuple(unchanged))
+
+
+# The fields a conflict names, in the order a reader looks for them.
+_ENTRY_FIELDS = ("entry_at", "line_items", "entry_type", "description", "counterparty",
+                 "tags", "reversal_of_id", "reversal_id", "created_at")
+
+
+def _stored_entry(connection: Connection, catalog: Catalog, entry_id: str
+                  ) -> JournalEntry | None:
+    try:
+        return get_entry(connection, catalog, entry_id)
+    except LedgerError:
+        return None
+
+
+def _differing_field(before: JournalEntry | None, after: JournalEntry) -> str | None:
+    """The first field in which a posted (or earlier) entry and a new one differ."""
+    if before is None:
+        return None
+    for name in _ENTRY_FIELDS:
+        if name == "line_items":
+            mine = [(i.account_id, i.commodity, i.amount, i.direction)
+                    for i in before.line_items]
+            theirs = [(i.account_id, i.commodity, i.amount, i.direction)
+                      for i in after.line_items]
+        else:
+            mine, theirs = getattr(before, name), getattr(after, name)
+        if name == "reversal_id" and (mine is None or theirs is None):
+            continue  # a link recorded later is not a difference
+        if name == "created_at" and theirs is None:
+            continue
+        if mine != theirs:
+            return name
+    return None
 
 
 def _check_catalog(connection: Connection, catalog: Catalog,

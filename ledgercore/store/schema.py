@@ -129,6 +129,10 @@ accounts = Table(
     _required("normality", String(6)),
     _optional("stable_name", String(200)),
     _optional("account_number", String(64)),
+    _optional("description", Text),
+    # The seen instant of the chart snapshot whose labels the row holds (NULL: only
+    # flat views so far). See account_history and migration 0006.
+    _optional("labels_seen_at", BigInteger),
     UniqueConstraint("ledger_id", "external_id"),
     UniqueConstraint("ledger_id", "stable_name"),
     CheckConstraint("normality IN ('DEBIT', 'CREDIT')", name="normality"),
@@ -393,4 +397,40 @@ transfer_events = Table(
     _required("at", BigInteger),
     CheckConstraint(f"status IN {TRANSFER_STATUSES}", name="status"),
     sqlite_with_rowid=False,
+)
+
+# Every set of labels an account was given (name, placement, ...) and when it was seen.
+account_history = Table(
+    "account_history", metadata,
+    Column("id", Integer, primary_key=True),
+    _ref("ledger_id", "ledgers.id"),
+    _ref("account_id", "accounts.id"),
+    _required("seen_at", BigInteger),
+    _required("name", Text),
+    _optional("parent_external_id", String(200)),
+    _optional("stable_name", String(200)),
+    _optional("description", Text),
+    _optional("subtype", String(64)),
+    _optional("account_number", String(64)),
+    Index("ix_account_history_account_id_seen_at", "account_id", "seen_at"),
+)
+
+# Each status an Alpaca journal was seen in, and when (docs/providers.md, "Data over time").
+journal_statuses = Table(
+    "journal_statuses", metadata,
+    _ref("ledger_id", "ledgers.id", primary_key=True),
+    Column("journal_id", String(200), primary_key=True),
+    Column("status", String(32), primary_key=True),
+    Column("seen_at", BigInteger, primary_key=True),
+)
+
+# Each Alpaca JIT window seen: its start, its reported starting balance and the opening
+# entry it placed (an account's opening is its earliest window's; `store.windows`).
+balance_windows = Table(
+    "balance_windows", metadata,
+    _ref("ledger_id", "ledgers.id", primary_key=True),
+    _ref("account_id", "accounts.id", primary_key=True),
+    Column("start_at", BigInteger, primary_key=True),
+    _required("starting", BigInteger),
+    _optional("opening_entry_id", String(200)),
 )

@@ -115,12 +115,17 @@ def test_an_imported_entry_and_its_reversal_post_in_one_batch(book: Ledger) -> N
     assert caught.value.code == "already_reversed" and caught.value.path == "$[0].reversal_of_id"
 
 
-def test_accounts_are_idempotent_and_immutable(book: Ledger) -> None:
+def test_accounts_are_idempotent_and_posted_meaning_is_fixed(book: Ledger) -> None:
     assert book.define_accounts(CHART) == 0
     assert book.define_accounts([Account("fees", "Fees", AccountType.EXPENSE)]) == 1
+    book.post([sale("s0", 100)])
     with pytest.raises(LedgerError) as caught:
-        book.define_accounts([Account("cash", "Petty cash", AccountType.ASSET)])
+        book.define_accounts([Account("cash", "Petty cash", AccountType.LIABILITY)])
     assert caught.value.code == "conflict" and caught.value.account_id == "cash"
+    assert caught.value.field == "type"
+    assert book.chart().get("cash").name == "Cash"
+    assert book.define_accounts([Account("cash", "Petty cash", AccountType.ASSET)]) == 0
+    assert book.chart().get("cash").name == "Petty cash"
     with pytest.raises(LedgerError) as orphan:
         book.define_accounts([Account("x", "X", AccountType.ASSET, parent_id="none")])
     assert orphan.value.code == "unknown_account"

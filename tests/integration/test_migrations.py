@@ -23,6 +23,7 @@ TABLES = {"ledgers", "commodities", "accounts", "journal_entries", "line_items",
           "cash_open_items", "cash_allocations", "cash_lines", "cash_period_totals"}
 TABLES |= {"account_guards", "guarded_balances", "transfer_policies", "transfers",
            "transfer_events"}  # migration 0007
+TABLES |= {"account_history", "journal_statuses", "balance_windows"}  # migration 0006
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -291,7 +291,9 @@ def test_one_account_described_two_ways_is_refused() -> None:
     account["account_type"] = {"value": "LIABILITY", "display_name": "Liabilities"}
     account["normality"] = "CREDIT"
     error = refused(document)
-    assert (error.code, error.path) == ("invalid_account", "$.data[1].line_items[0].account")
+    assert (error.code, error.path) == ("invalid_account",
+                                        "$.data[1].line_items[0].account.account_type")
+    assert error.field == "type"
 
 
 def test_tags_counterparty_memo_and_reversal_links_are_kept() -> None:
@@ -301,7 +303,7 @@ def test_tags_counterparty_memo_and_reversal_links_are_kept() -> None:
                unknown_field={"kept": False})
     (imported,) = import_layer_entries({"data": [raw]}).entries
     assert imported.description == "Deposit"
-    assert imported.tags == (("dept", "sales"),)
+    assert imported.tags == (("customer_external_id", "C-1"), ("dept", "sales"))
     assert imported.counterparty is not None
     assert (imported.counterparty.kind, imported.counterparty.id) == ("CUSTOMER", "cust-1")
     assert imported.reversal_of_id == "entry-x"

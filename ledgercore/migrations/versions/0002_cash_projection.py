@@ -137,7 +137,7 @@ def _project_existing_ledgers() -> None:
 
     connection = op.get_bind()
     for (ledger_id,) in connection.execute(sa.text("SELECT id FROM ledgers")).all():
-        catalog = Catalog(ledger_id)
+        catalog = Catalog(ledger_id, described=False)  # the column comes in 0006
         catalog.load(connection)
         rebuild(connection, catalog)
 
