@@ -109,3 +109,9 @@ class InvalidPayload(LedgerError):
 
 class UnknownEntry(LedgerError):
     code = "unknown_entry"
+
+
+class PeriodClosed(LedgerError):
+    """A write dated inside a closed period (Layer's `PeriodIsClosed`); reopen it first."""
+
+    code = "period_closed"

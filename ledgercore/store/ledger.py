@@ -12,10 +12,10 @@ A handle is meant for one thread; open one per thread or process.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from types import TracebackType
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -37,11 +37,22 @@ from ledgercore.domain.balances import (
     TrialBalance,
     roll_up,
 )
+from ledgercore.domain.closing import PeriodClose
 from ledgercore.domain.entries import JournalEntry
 from ledgercore.domain.errors import AlreadyReversed, Conflict, InvalidDate, LedgerError
 from ledgercore.domain.money import Commodity
 from ledgercore.domain.periods import Bound, EndSemantics, Period
-from ledgercore.store import driver, journal, migrate, reports, totals
+from ledgercore.domain.statements import BalanceSheet, CashFlow, IncomeStatement
+from ledgercore.store import (
+    closing,
+    driver,
+    journal,
+    migrate,
+    periods,
+    reports,
+    statements,
+    totals,
+)
 from ledgercore.store.cash import basis as cash_basis
 from ledgercore.store.cash import projection as cash_projection
 from ledgercore.store.catalog import Catalog
@@ -337,6 +348,45 @@ class Ledger:
         """Ending balances in debit / credit columns (as the domain's)."""
         own = self.balances(period, entry_filter, basis=basis)
         return reports.trial_balance(self._catalog, own)
+
+    # -- statements and period close (ledgercore.store.statements / closing) -----------
+
+    def income_statement(self, columns: Sequence[Period] = (ALL_TIME,),
+                         entry_filter: EntryFilter = ALL_ENTRIES,
+                         basis: ReportingBasis = ReportingBasis.ACCRUAL) -> IncomeStatement:
+        """Profit and loss with one column per period (closing entries left out)."""
+        return self._read(lambda c: statements.income_statement_of(
+            c, self._catalog, tuple(columns), entry_filter, basis))
+
+    def balance_sheet(self, at: datetime | None = None,
+                      entry_filter: EntryFilter = ALL_ENTRIES,
+                      basis: ReportingBasis = ReportingBasis.ACCRUAL) -> BalanceSheet:
+        """Assets, liabilities and equity (retained and current earnings) at `at`."""
+        return self._read(lambda c: statements.balance_sheet_of(
+            c, self._catalog, at, entry_filter, basis))
+
+    def cash_flow(self, period: Period = ALL_TIME, entry_filter: EntryFilter = ALL_ENTRIES,
+                  basis: ReportingBasis = ReportingBasis.ACCRUAL) -> CashFlow:
+        """The change in cash and bank, by the indirect (on `basis`) and direct methods."""
+        return self._read(lambda c: statements.cash_flow_of(
+            c, self._catalog, period, entry_filter, basis))
+
+    def close_period(self, through: date, retained_earnings: str | None = None,
+                     ) -> PeriodClose:
+        """Close the books through the day `through`: post the closing entry into
+        retained earnings and refuse every later write dated inside (`period_closed`)."""
+        return self._write(lambda c: closing.close_period(
+            c, self._catalog, through, self._settings.tzinfo, retained_earnings,
+            self._settings.activation_at))
+
+    def reopen_period(self, through: date) -> tuple[PeriodClose, ...]:
+        """Reopen the close through `through` (and every later one): reverse their
+        closing entries and lift the lock; recorded beside the close."""
+        return self._write(lambda c: closing.reopen_period(c, self._catalog, through))
+
+    def period_closes(self) -> tuple[PeriodClose, ...]:
+        """Every close of the books, standing or reopened, oldest first."""
+        return self._read(lambda c: periods.closes(c, self._catalog))
 
     def commodities(self) -> tuple[Commodity, ...]:
         """The commodities this ledger has seen, by code."""
