@@ -42,6 +42,7 @@ from ledgercore.domain.entries import JournalEntry
 from ledgercore.domain.errors import AlreadyReversed, Conflict, InvalidDate, LedgerError
 from ledgercore.domain.money import Commodity
 from ledgercore.domain.periods import Bound, EndSemantics, Period
+from ledgercore.domain.register import Register
 from ledgercore.domain.statements import BalanceSheet, CashFlow, IncomeStatement
 from ledgercore.store import (
     closing,
@@ -49,6 +50,7 @@ from ledgercore.store import (
     journal,
     migrate,
     periods,
+    register,
     reports,
     statements,
     totals,
@@ -383,6 +385,14 @@ class Ledger:
         """Reopen the close through `through` (and every later one): reverse their
         closing entries and lift the lock; recorded beside the close."""
         return self._write(lambda c: closing.reopen_period(c, self._catalog, through))
+
+    def register(self, account_id: str, period: Period = ALL_TIME,
+                 entry_filter: EntryFilter = ALL_ENTRIES,
+                 basis: ReportingBasis = ReportingBasis.ACCRUAL,
+                 descendants: bool = True) -> Register:
+        """The running-balance register of an account and (by default) its descendants."""
+        return self._read(lambda c: register.register(
+            c, self._catalog, account_id, period, entry_filter, basis, descendants))
 
     def period_closes(self) -> tuple[PeriodClose, ...]:
         """Every close of the books, standing or reopened, oldest first."""

@@ -22,10 +22,13 @@ from ledgercore.domain import (
     Period,
     ReportingBasis,
     balances,
+    roll_up,
 )
+from ledgercore.domain.register import register
 from ledgercore.domain.statements import add
 from ledgercore.store import Ledger
 from tests.integration.conftest import unique_name
+from tests.integration.ledgers import GeneratedLedger, entry_filters, ledgers, periods
 from tests.property import statement_oracle as oracle
 from tests.property.cash_strategies import START, CashLedger, cash_ledgers
 from tests.property.test_statements import BOOKS
@@ -195,3 +198,24 @@ def test_cash_basis_across_a_close(database_url: str) -> None:
             assert add(end_feb.retained_earnings, end_feb.current_earnings) == {"USD": 700}
         assert balances(BOOKS, _journal(book), Period(None, january.end))["re"]["USD"].ending \
             == 700
+
+
+@settings(max_examples=max(10, settings.default.max_examples // 4))
+@given(generated=ledgers(), data=st.data())
+def test_the_register_equals_the_pure_domain(database_url: str, generated: GeneratedLedger,
+                                             data: st.DataObject) -> None:
+    with Ledger.open(database_url, ledger=unique_name("register")) as book:
+        book.define_accounts(generated.accounts)
+        book.post(generated.entries)
+        chart = book.chart()
+        for _ in range(3):
+            account = data.draw(st.sampled_from([a.id for a in generated.accounts]))
+            period, entry_filter = data.draw(periods()), data.draw(entry_filters())
+            below = data.draw(st.booleans())
+            found = book.register(account, period, entry_filter, descendants=below)
+            assert found == register(chart, generated.entries, account, period, entry_filter,
+                                     descendants=below)
+            rolled = roll_up(chart, balances(chart, generated.entries, period,
+                                             entry_filter))[account].total
+            if below:
+                assert {c: b.ending for c, b in rolled.items()} == dict(found.ending)
