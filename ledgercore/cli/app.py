@@ -252,6 +252,8 @@ def balances(ctx: typer.Context, start: Start = None, end: End = None,
              end_inclusive: EndInclusive = False, basis: BasisOption = Basis.accrual,
              tag: TagOption = None, customer: Customer = None, vendor: Vendor = None,
              format: Annotated[BalanceFormat, typer.Option("--format")] = BalanceFormat.table,
+             account: Annotated[str | None, typer.Option(
+                 "--account", help="Only this account and its descendants.")] = None,
              ) -> None:
     """Starting, activity and ending balance of every account (rolled up the hierarchy)."""
     criteria = _criteria(start, end, end_inclusive, tag, customer, vendor, basis)
@@ -265,6 +267,8 @@ def balances(ctx: typer.Context, start: Start = None, end: End = None,
                                                           q.basis))
             return
         rows = reports.balance_rows(ledger, q.period, q.entry_filter, q.basis)
+        if account is not None:
+            rows = reports.subtree_rows(rows, ledger.chart(), account)
         if format is BalanceFormat.json:
             render.print_json([row.to_json() for row in rows])
         elif format is BalanceFormat.csv:
@@ -377,3 +381,9 @@ def demo(ctx: typer.Context) -> None:
             render.verify_text(report, "Alpaca JIT balances")
             ok = ok and report.ok
     raise typer.Exit(0 if ok else 1)
+
+
+# -- statements, period close, register (ledgercore/cli/statements.py) -----------------
+from ledgercore.cli import statements as _statements  # noqa: E402  (it reads the options above)
+
+_statements.install(app)
