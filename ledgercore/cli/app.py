@@ -366,6 +366,7 @@ def demo(ctx: typer.Context) -> None:
             report = importing.verify_layer_balances_file(
                 layer, importing.EXAMPLES / "layer_balances.json", q1.period, q1.basis)
             render.verify_text(report, "Layer balances (Q1 2024)")
+            _statements.show_statements(layer, q1.period)  # income statement, balance sheet
             ok = ok and report.ok
         with Ledger.open(options.db, ledger="alpaca-example") as alpaca:
             for kind, name in ((PayloadKind.ALPACA_JIT_BALANCES, "alpaca_jit_balances.json"),

@@ -33,7 +33,7 @@ from ledgercore.cli.app import (
 )
 from ledgercore.cli.errors import fail, refusals
 from ledgercore.cli.render import _print_table
-from ledgercore.domain import EndSemantics, Period, format_fixed, parse_bound
+from ledgercore.domain import EndSemantics, Period, ReportingBasis, format_fixed, parse_bound
 from ledgercore.financials import Layout, Step
 from ledgercore.reports import describe
 from ledgercore.store import Ledger
@@ -191,6 +191,20 @@ def trial_balance(ctx: typer.Context, start: Start = None, end: End = None,
         names = {a.id: a.name for a in ledger.chart()}
         _emit(financials.trial_balance_layout(trials, names, q.basis, words),
               financials.trial_balance_json(trials, columns, q.basis), format, ledger)
+
+
+def show_statements(ledger: Ledger, period: Period) -> None:
+    """The income statement (accrual and cash) and balance sheet of `period`, as tables
+    (what `ledgercore demo` shows of the Layer example)."""
+    scales = {c.code: c.scale for c in ledger.commodities()}
+    for basis in ReportingBasis:
+        statement = ledger.income_statement([period], basis=basis)
+        statement_render.table(financials.income_layout(statement, ["Amount"], basis,
+                                                        describe(period)), scales)
+    for basis in ReportingBasis:
+        sheet = ledger.balance_sheet(period.end, basis=basis)
+        statement_render.table(financials.balance_sheet_layout(
+            sheet, basis, "at the end of the quarter"), scales)
 
 
 # -- period -----------------------------------------------------------------------------
