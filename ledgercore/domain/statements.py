@@ -34,7 +34,7 @@ from ledgercore.domain.accounts import (
     ChartOfAccounts,
     Direction,
 )
-from ledgercore.domain.balances import Balances
+from ledgercore.domain.balances import Balance, Balances
 from ledgercore.domain.entries import JournalEntry
 from ledgercore.domain.periods import Period
 
@@ -167,13 +167,31 @@ def subtract_balances(own: Balances, other: Balances) -> Balances:
     return out
 
 
+_PROFIT_AND_LOSS = frozenset({AccountType.REVENUE, AccountType.COGS, AccountType.EXPENSE})
+
+
+def _value(balance: Balance, which: str) -> int:
+    if which == "activity":
+        return balance.ending - balance.starting
+    return balance.ending if which == "ending" else balance.starting
+
+
 def net_income(chart: ChartOfAccounts, own: Balances, which: str = "activity") -> Figures:
     """The credit-signed sum of every profit-and-loss account's `which` figure
     (``activity``, ``starting`` or ``ending``)."""
-    parts = [_signed(chart.get(account_id), Direction.CREDIT, _figure(own, account_id, which))
-             for account_id in own
-             if account_id in chart and chart.get(account_id).type.is_profit_and_loss]
-    return add(*parts)
+    out: dict[str, int] = {}
+    for account_id, by_code in own.items():
+        if account_id not in chart:
+            continue
+        account = chart.get(account_id)
+        if account.type not in _PROFIT_AND_LOSS:
+            continue
+        credit = account.normal is Direction.CREDIT
+        for code, balance in by_code.items():
+            value = _value(balance, which)
+            if value:
+                out[code] = out.get(code, 0) + (value if credit else -value)
+    return {code: value for code, value in sorted(out.items()) if value}
 
 
 # -- sections ---------------------------------------------------------------------------
@@ -202,64 +220,112 @@ class StatementSection:
     totals: tuple[Figures, ...]
 
 
-def section(chart: ChartOfAccounts, which: Section, figures: Sequence[Mapping[str, Figures]],
-            ) -> StatementSection:
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """A section's accounts as the statement walks them (derived from the chart once).
+
+    Attributes:
+        postorder: (account, same sign as the section, its children), children first.
+        preorder: (account, name, depth) in display order.
+        roots: the section's top accounts.
+    """
+
+    postorder: tuple[tuple[str, bool, tuple[str, ...]], ...]
+    preorder: tuple[tuple[str, str, int], ...]
+    roots: tuple[str, ...]
+
+
+# The shapes of the last few charts, by identity (a store's catalog keeps its chart object
+# until the chart changes), so a statement does not walk the hierarchy again.
+_SHAPES: dict[int, tuple[ChartOfAccounts, dict[Section, _Shape]]] = {}
+
+
+def _shapes(chart: ChartOfAccounts) -> dict[Section, _Shape]:
+    hit = _SHAPES.get(id(chart))
+    if hit is not None and hit[0] is chart:
+        return hit[1]
+    grouped: dict[Section, list[Account]] = {which: [] for which in Section}
+    for account in chart:
+        grouped[section_of(account)].append(account)
+    out: dict[Section, _Shape] = {}
+    for which, members in grouped.items():
+        inside = {a.id for a in members}
+        children: dict[str | None, list[str]] = defaultdict(list)
+        for account in members:
+            parent = next((p for p in chart.ancestors(account.id) if p in inside), None)
+            children[parent].append(account.id)
+        post, pre = _walk(children, {a.id: a for a in members}, which.normality)
+        out[which] = _Shape(post, pre, tuple(children[None]))
+    if len(_SHAPES) >= 8:
+        _SHAPES.clear()
+    _SHAPES[id(chart)] = (chart, out)
+    return out
+
+
+def _walk(children: Mapping[str | None, list[str]], by_id: Mapping[str, Account],
+          normality: Direction) -> tuple[tuple[tuple[str, bool, tuple[str, ...]], ...],
+                                         tuple[tuple[str, str, int], ...]]:
+    """The section's accounts children first, and in display order (see `_Shape`)."""
+    post: list[tuple[str, bool, tuple[str, ...]]] = []
+    pre: list[tuple[str, str, int]] = []
+
+    def visit(account_id: str, depth: int) -> None:
+        account = by_id[account_id]
+        pre.append((account_id, account.name, depth))
+        for child in children.get(account_id, ()):
+            visit(child, depth + 1)
+        post.append((account_id, account.normal is normality,
+                     tuple(children.get(account_id, ()))))
+
+    for root in children.get(None, ()):
+        visit(root, 0)
+    return tuple(post), tuple(pre)
+
+
+def section(chart: ChartOfAccounts, which: Section, own_by_column: Sequence[Balances],
+            figure: str = "activity") -> StatementSection:
     """Lay out one section over columns.
 
     Args:
         chart: the chart of accounts.
         which: the section.
-        figures: per column, each account's own figure in its own normal sign.
+        own_by_column: per column, each account's own balances.
+        figure: which figure of a balance counts: ``activity`` or ``ending``.
 
     Returns:
         Every account of the section with a non-zero figure in its subtree, rolled up
         inside the section, in the section's sign; and the section's total per column.
     """
-    normality = which.normality
-    members = [a for a in chart if section_of(a) is which]
-    inside = {a.id for a in members}
-    parent: dict[str, str | None] = {}
-    for account in members:
-        parent[account.id] = next((p for p in chart.ancestors(account.id) if p in inside),
-                                  None)
-    children: dict[str | None, list[str]] = defaultdict(list)
-    for account in members:
-        children[parent[account.id]].append(account.id)
+    shape = _shapes(chart)[which]
+    activity = figure == "activity"
+    count = len(own_by_column)
     rolled: dict[str, tuple[Figures, ...]] = {}
     active: dict[str, bool] = {}
-
-    def roll(account_id: str) -> None:
-        account = chart.get(account_id)
-        mine = [_signed(account, normality, column.get(account_id, {})) for column in figures]
-        alive = any(any(v for v in figure.values()) for figure in mine)
-        for child in children[account_id]:
-            roll(child)
-            mine = [add(m, c) for m, c in zip(mine, rolled[child], strict=True)]
+    for account_id, same, kids in shape.postorder:
+        mine: list[dict[str, int]] = [{} for _ in range(count)]
+        alive = False
+        for index in range(count):
+            by_code = own_by_column[index].get(account_id)
+            if by_code:
+                target = mine[index]
+                for code, balance in by_code.items():
+                    value = balance.ending - balance.starting if activity else balance.ending
+                    if value:
+                        alive = True
+                        target[code] = target.get(code, 0) + (value if same else -value)
+        for child in kids:
             alive = alive or active[child]
-        rolled[account_id] = tuple(add(m) for m in mine)
+            for index, part in enumerate(rolled[child]):
+                target = mine[index]
+                for code, value in part.items():
+                    target[code] = target.get(code, 0) + value
+        rolled[account_id] = tuple({c: v for c, v in m.items() if v} for m in mine)
         active[account_id] = alive
-
-    rows: list[StatementRow] = []
-
-    def walk(account_id: str, depth: int) -> None:
-        if not active[account_id]:
-            return
-        rows.append(StatementRow(account_id, chart.get(account_id).name, depth,
-                                 rolled[account_id]))
-        for child in children[account_id]:
-            walk(child, depth + 1)
-
-    for root in children[None]:
-        roll(root)
-        walk(root, 0)
-    totals = tuple(add(*(rolled[root][index] for root in children[None]))
-                   for index in range(len(figures)))
-    return StatementSection(which, tuple(rows), totals)
-
-
-def _own_columns(own_by_column: Sequence[Balances], which: str) -> list[dict[str, Figures]]:
-    return [{account_id: _figure(own, account_id, which) for account_id in own}
-            for own in own_by_column]
+    rows = tuple(StatementRow(account_id, name, depth, rolled[account_id])
+                 for account_id, name, depth in shape.preorder if active[account_id])
+    totals = tuple(add(*(rolled[root][index] for root in shape.roots))
+                   for index in range(count))
+    return StatementSection(which, rows, totals)
 
 
 # -- income statement -------------------------------------------------------------------
@@ -300,11 +366,10 @@ def income_statement(chart: ChartOfAccounts, own_by_column: Sequence[Balances],
             activity (ending - starting) is what counts.
         columns: the column periods, for the labels.
     """
-    figures = _own_columns(own_by_column, "activity")
-    sections = tuple(section(chart, which, figures) for which in INCOME_SECTIONS)
+    sections = tuple(section(chart, which, own_by_column) for which in INCOME_SECTIONS)
     by = {s.section: s.totals for s in sections}
     totals: dict[str, tuple[Figures, ...]] = {}
-    count = len(figures)
+    count = len(own_by_column)
     totals["revenue"] = by[Section.REVENUE]
     totals["cost_of_goods_sold"] = by[Section.COST_OF_GOODS_SOLD]
     totals["gross_profit"] = tuple(add(by[Section.REVENUE][i],
@@ -359,8 +424,7 @@ def balance_sheet(chart: ChartOfAccounts, own: Balances, retained_earnings: Mapp
         current_earnings: net income from the last close to the instant.
         at: the instant, for the label.
     """
-    figures = _own_columns([own], "ending")
-    assets, liabilities, equity = (section(chart, which, figures) for which in
+    assets, liabilities, equity = (section(chart, which, [own], "ending") for which in
                                    (Section.ASSETS, Section.LIABILITIES, Section.EQUITY))
     retained, current = add(retained_earnings), add(current_earnings)
     total_equity = add(equity.totals[0], retained, current)
@@ -454,16 +518,22 @@ def cash_flow(chart: ChartOfAccounts, own: Balances, direct: Mapping[str, Mappin
     by_activity: dict[Activity, list[Figures]] = {a: [] for a in Activity}
     by_activity[Activity.OPERATING].append(income)
     for account in chart:
-        if account.id in cash or account.type.is_profit_and_loss:
+        by_code = own.get(account.id)
+        if not by_code or account.id in cash or account.type in _PROFIT_AND_LOSS:
             continue
-        change = negate(_debit_signed(account, _figure(own, account.id, "activity")))
+        # Cash an account's change brought: minus its debit-signed change.
+        debit = account.normal is Direction.DEBIT
+        change = {code: -(b.ending - b.starting) if debit else b.ending - b.starting
+                  for code, b in by_code.items() if b.ending != b.starting}
         if change:
             line = CashFlowLine(account.id, account.name, activity_of(account), add(change))
             indirect.append(line)
             by_activity[line.activity].append(line.amount)
     direct_lines = []
     for account in chart:
-        amount = add(direct.get(account.id, {}))
+        if account.id not in direct:
+            continue
+        amount = add(direct[account.id])
         if amount:
             kind = (Activity.OPERATING if account.type.is_profit_and_loss
                     else activity_of(account))
