@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -69,6 +70,7 @@ def install(app: typer.Typer) -> None:
     app.add_typer(report_app, name="report")
     app.add_typer(period_app, name="period")
     app.command("register")(register_command)
+    app.command("chart")(chart_command)
 
 
 def _emit(layout: Layout, document: dict[str, object], format: StatementFormat,
@@ -313,3 +315,37 @@ def register_command(ctx: typer.Context,
 def render_fixed(value: int, scales: dict[str, int], code: str) -> str:
     return format_fixed(value, scales.get(code, 0))
 
+
+
+# -- chart ------------------------------------------------------------------------------
+
+def chart_command(ctx: typer.Context,
+                  account: Annotated[str, typer.Argument(help="The account id.")],
+                  start: Start = None, end: End = None,
+                  end_inclusive: EndInclusive = False, basis: BasisOption = Basis.accrual,
+                  by: Annotated[Step, typer.Option("--by", help="One point per month, "
+                                                   "quarter or year.")] = Step.month,
+                  output: Annotated[Path | None, typer.Option(
+                      "--output", "-o", help="The picture to write: .png or .svg (default: "
+                                             "ACCOUNT-balance.png).")] = None) -> None:
+    """Draw ACCOUNT's balance (with its descendants) at the end of each period."""
+    from ledgercore import charts
+
+    target = output or Path(f"{account}-balance.png")
+    if target.suffix.lower() not in (".png", ".svg"):
+        fail(f"--output {target} must end in .png or .svg.")
+    criteria = _criteria(start, end, end_inclusive, None, None, None, basis)
+    with open_ledger(ctx) as ledger, refusals():
+        q = _query(ledger, criteria)
+        columns, labels, words = _columns(ledger, criteria, by)
+        points = charts.balance_series(ledger, account, columns, labels, q.entry_filter,
+                                       q.basis)
+        name = ledger.chart().get(account).name
+        scales = {c.code: c.scale for c in ledger.commodities()}
+    try:
+        charts.draw(points, f"{name}: balance by {by.value}, {q.basis.value.lower()} basis",
+                    scales, target)
+    except charts.ChartsUnavailable:
+        fail("`ledgercore chart` draws with matplotlib, which is not installed: "
+             "pip install 'ledgercore[charts]' (or pip install matplotlib) and run it again.")
+    render.plain(f"wrote {target} ({len(points)} points, {words})")

@@ -5,6 +5,7 @@ trial-balance` in every format (JSON totals in integer minor units, normal sign)
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -151,3 +152,46 @@ def test_register_and_balances_of_a_subtree(layer_db: str) -> None:
     for format in ("table", "csv"):
         assert run("register", parent["account_id"], "--format", format).exit_code == 0
     assert run("register", "no-such-account").code == "unknown_account"
+
+
+BANK = "00002ba2-63c5-5091-bb43-cf24b6ed9b48"  # Business Checking, in the Layer example
+
+
+def test_chart_writes_a_png_and_an_svg(layer_db: str, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    run = run_on(layer_db)
+    for name, magic in (("bank.png", b"\x89PNG"), ("bank.svg", b"<?xml")):
+        drawn = run("chart", BANK, "--start", "2024-01-01", "--end", "2024-04-01", "--by",
+                    "month", "--output", tmp_path / name)
+        assert drawn.exit_code == 0, drawn.stderr
+        assert (tmp_path / name).read_bytes().startswith(magic)
+    assert run("chart", BANK, "--output", tmp_path / "bank.gif").exit_code == 2
+
+
+def test_chart_points_are_the_month_end_balances(layer_db: str) -> None:
+    from ledgercore import charts
+    from ledgercore.domain import EntryFilter, ReportingBasis
+    from ledgercore.store import Ledger
+
+    with Ledger.open(layer_db) as ledger:
+        months = [ledger.period(date(2024, m, 1), date(2024, m + 1, 1)) for m in (1, 2, 3)]
+        points = charts.balance_series(ledger, BANK, months, ["1", "2", "3"], EntryFilter(),
+                                       ReportingBasis.ACCRUAL)
+        register = ledger.register(BANK, ledger.period(None, date(2024, 4, 1)))
+    last = {}
+    for line in register.lines:
+        last[line.entry_at.strftime("%m")] = line.balance
+    assert points[-1].balance == dict(register.ending)
+    assert points[0].balance == {"USD": last["01"]}
+
+
+def test_chart_without_matplotlib_says_how_to_install_it(layer_db: str, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch,
+                                                         ) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # an import of it now fails
+    outcome = run_on(layer_db)("chart", BANK, "--output", tmp_path / "bank.png")
+    assert outcome.exit_code == 2
+    assert "pip install 'ledgercore[charts]'" in outcome.stderr
+    assert not (tmp_path / "bank.png").exists()
