@@ -195,3 +195,16 @@ def test_chart_without_matplotlib_says_how_to_install_it(layer_db: str, tmp_path
     assert outcome.exit_code == 2
     assert "pip install 'ledgercore[charts]'" in outcome.stderr
     assert not (tmp_path / "bank.png").exists()
+
+
+def test_income_statement_against_the_prior_period(layer_db: str) -> None:
+    run = run_on(layer_db)
+    march = run("report", "income-statement", "--start", "2024-03-01", "--end", "2024-04-01",
+                "--compare-prior", "--format", "json").json()
+    february = run("report", "income-statement", "--start", "2024-02-01", "--end",
+                   "2024-03-01", "--format", "json").json()
+    assert march["prior"]["start"].startswith("2024-02-01")
+    assert march["prior"]["totals"] == february["totals"]
+    shown = run("report", "income-statement", "--start", "2024-03-01", "--end", "2024-04-01",
+                "--compare-prior")
+    assert shown.exit_code == 0 and "prior" in shown.stdout

@@ -102,6 +102,9 @@ def test_statements_equal_the_pure_domain(database_url: str, ledger: CashLedger,
             assert flow == oracle.flows(BOOKS, journal, basis, period, closing)
             assert flow.indirect_total() == flow.totals["direct_total"] == \
                 flow.totals["net_change_in_cash"]
+            account = data.draw(st.sampled_from(("revenue", "ar", "bank", "re", "rent")))
+            assert book.register(account, period, basis=basis) == register(
+                BOOKS, oracle.view(BOOKS, journal, basis), account, period)
 
 
 def _figures(book: Ledger, until: Period) -> list[object]:
