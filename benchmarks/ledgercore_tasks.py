@@ -156,6 +156,8 @@ def task_warm(args: dict[str, Any]) -> dict[str, Any]:
     out["balance_sheet_cash_s"] = _median_call(lambda: ledger.balance_sheet(
         year.end, basis=ReportingBasis.CASH), calls, budget)
     out["cash_flow_s"] = _median_call(lambda: ledger.cash_flow(year), calls, budget)
+    out["cash_flow_indirect_s"] = _median_call(lambda: ledger.cash_flow(year, direct=False),
+                                               calls, budget)
     flow = ledger.cash_flow(year)
     out["cash_flow_agrees"] = (flow.indirect_total() == flow.totals["direct_total"]
                                == flow.totals["net_change_in_cash"])

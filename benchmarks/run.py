@@ -280,7 +280,8 @@ class Run:
                 ("income_statement_months_s", "income statement, 12 monthly columns, warm"),
                 ("balance_sheet_s", "balance sheet at the year's end, warm"),
                 ("balance_sheet_cash_s", "balance sheet at the year's end, cash basis, warm"),
-                ("cash_flow_s", "cash flow, 1 year (indirect and direct), warm")):
+                ("cash_flow_s", "cash flow, 1 year (indirect and direct), warm"),
+                ("cash_flow_indirect_s", "cash flow, 1 year, indirect method only, warm")):
             took = answer[key]
             note = f"{took / warm:.1f}x the balance report"
             if key == "cash_flow_s":

@@ -201,8 +201,10 @@ def cash_flow_layout(flows: Sequence[CashFlow], labels: Sequence[str], basis: Re
         rows += lines(kind, direct=False)
         rows += _figure_rows("total", f"Net cash from {kind} activities", 1, figures(kind),
                              always=True)
-    rows.append(LayoutRow("heading", "Direct method (cash basis)", 0, "", ()))
-    for kind in ("operating", "investing", "financing"):
+    direct = "direct_total" in flows[0].totals
+    if direct:
+        rows.append(LayoutRow("heading", "Direct method (cash basis)", 0, "", ()))
+    for kind in ("operating", "investing", "financing") if direct else ():
         rows.append(LayoutRow("heading", f"{kind.capitalize()} activities", 1, "", ()))
         rows += lines(kind, direct=True)
         rows += _figure_rows("total", f"Net cash from {kind} activities", 1,

@@ -167,13 +167,18 @@ def balance_sheet(ctx: typer.Context, end: End = None, end_inclusive: EndInclusi
 def cash_flow(ctx: typer.Context, start: Start = None, end: End = None,
               end_inclusive: EndInclusive = False, basis: BasisOption = Basis.accrual,
               by: ByOption = None, tag: TagOption = None, customer: Customer = None,
-              vendor: Vendor = None, format: FormatOption = StatementFormat.table) -> None:
+              vendor: Vendor = None, format: FormatOption = StatementFormat.table,
+              direct: Annotated[bool, typer.Option(
+                  "--direct/--no-direct", help="Also the direct method (from the cash "
+                                               "basis; reads the period's lines).")] = True,
+              ) -> None:
     """The change in cash and bank: indirect method (on --basis) and direct (cash basis)."""
     criteria = _criteria(start, end, end_inclusive, tag, customer, vendor, basis)
     with open_ledger(ctx) as ledger, refusals():
         q = _query(ledger, criteria)
         columns, labels, words = _columns(ledger, criteria, by)
-        flows = [ledger.cash_flow(column, q.entry_filter, q.basis) for column in columns]
+        flows = [ledger.cash_flow(column, q.entry_filter, q.basis, direct)
+                 for column in columns]
         _emit(financials.cash_flow_layout(flows, labels, q.basis, words),
               financials.cash_flow_json(flows, labels, q.basis), format, ledger)
 

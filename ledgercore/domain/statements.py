@@ -497,15 +497,16 @@ def direct_flows(chart: ChartOfAccounts, entries: Iterable[JournalEntry],
     return {account: add(by_code) for account, by_code in flows.items() if add(by_code)}
 
 
-def cash_flow(chart: ChartOfAccounts, own: Balances, direct: Mapping[str, Mapping[str, int]],
-              period: Period) -> CashFlow:
+def cash_flow(chart: ChartOfAccounts, own: Balances,
+              direct: Mapping[str, Mapping[str, int]] | None, period: Period) -> CashFlow:
     """The cash-flow statement of a period.
 
     Args:
         chart: the chart of accounts.
         own: own balances over the period on the statement's basis (closing entries left
             out).
-        direct: the period's `direct_flows` (from the cash basis).
+        direct: the period's `direct_flows` (from the cash basis); None leaves the direct
+            method out (its lines and ``direct_*`` totals).
         period: the period, for the label.
     """
     cash = cash_accounts(chart)
@@ -531,7 +532,7 @@ def cash_flow(chart: ChartOfAccounts, own: Balances, direct: Mapping[str, Mappin
             by_activity[line.activity].append(line.amount)
     direct_lines = []
     for account in chart:
-        if account.id not in direct:
+        if direct is None or account.id not in direct:
             continue
         amount = add(direct[account.id])
         if amount:
@@ -542,11 +543,12 @@ def cash_flow(chart: ChartOfAccounts, own: Balances, direct: Mapping[str, Mappin
     payments = add(*({c: v for c, v in line.amount.items() if v < 0} for line in direct_lines))
     totals = {"net_change_in_cash": add(closing, negate(opening)), "opening_cash": opening,
               "closing_cash": closing, "net_income": income,
-              **{a.value: add(*by_activity[a]) for a in Activity},
-              "direct_receipts": receipts, "direct_payments": payments,
-              "direct_total": add(receipts, payments)}
-    for name in Activity:
-        totals[f"direct_{name.value}"] = add(*(line.amount for line in direct_lines
-                                               if line.activity is name))
+              **{a.value: add(*by_activity[a]) for a in Activity}}
+    if direct is not None:
+        totals.update({"direct_receipts": receipts, "direct_payments": payments,
+                       "direct_total": add(receipts, payments)})
+        for name in Activity:
+            totals[f"direct_{name.value}"] = add(*(line.amount for line in direct_lines
+                                                   if line.activity is name))
     return CashFlow(period, tuple(sorted(cash)), income, tuple(indirect),
                     tuple(direct_lines), totals)

@@ -368,10 +368,12 @@ class Ledger:
             c, self._catalog, at, entry_filter, basis))
 
     def cash_flow(self, period: Period = ALL_TIME, entry_filter: EntryFilter = ALL_ENTRIES,
-                  basis: ReportingBasis = ReportingBasis.ACCRUAL) -> CashFlow:
-        """The change in cash and bank, by the indirect (on `basis`) and direct methods."""
+                  basis: ReportingBasis = ReportingBasis.ACCRUAL,
+                  direct: bool = True) -> CashFlow:
+        """The change in cash and bank, by the indirect (on `basis`) and (unless `direct`
+        is False) the direct method."""
         return self._read(lambda c: statements.cash_flow_of(
-            c, self._catalog, period, entry_filter, basis))
+            c, self._catalog, period, entry_filter, basis, direct))
 
     def close_period(self, through: date, retained_earnings: str | None = None,
                      ) -> PeriodClose:

@@ -84,13 +84,15 @@ def balance_sheet_of(connection: Connection, catalog: Catalog, at: datetime | No
 
 
 def cash_flow_of(connection: Connection, catalog: Catalog, period: Period,
-                 entry_filter: EntryFilter, basis: ReportingBasis) -> CashFlow:
-    """The cash-flow statement of `period`: indirect on `basis`, direct from the cash
-    basis."""
+                 entry_filter: EntryFilter, basis: ReportingBasis,
+                 direct: bool = True) -> CashFlow:
+    """The cash-flow statement of `period`: indirect on `basis`, and (unless `direct` is
+    False: it reads the period's lines, where the rest reads period totals) direct from
+    the cash basis."""
     closing = closing_entries(connection, catalog)
     own = own_balances(connection, catalog, period, entry_filter, basis, closing)
-    return cash_flow(catalog.chart, own, direct_flows(connection, catalog, period,
-                                                      entry_filter), period)
+    flows = direct_flows(connection, catalog, period, entry_filter) if direct else None
+    return cash_flow(catalog.chart, own, flows, period)
 
 
 def direct_flows(connection: Connection, catalog: Catalog, period: Period,

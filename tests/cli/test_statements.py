@@ -77,6 +77,10 @@ def test_cash_flow_and_trial_balance_totals(layer_db: str) -> None:
     totals = flow["totals"]
     assert totals["net_change_in_cash"] == {"USD": 1831003}
     assert totals["direct_total"] == totals["net_change_in_cash"]
+    indirect = run("report", "cash-flow", *Q1, "--no-direct", "--format", "json").json()
+    assert "direct_total" not in indirect["totals"]
+    assert {k: v for k, v in totals.items() if not k.startswith("direct")} == \
+        indirect["totals"]
     monthly = run("report", "cash-flow", *Q1, "--by", "month", "--format", "json").json()
     assert monthly["totals"]["net_change_in_cash"] == totals["net_change_in_cash"]
     trial = run("report", "trial-balance", *Q1, "--format", "json").json()
