@@ -319,7 +319,9 @@ def section(chart: ChartOfAccounts, which: Section, own_by_column: Sequence[Bala
                 target = mine[index]
                 for code, value in part.items():
                     target[code] = target.get(code, 0) + value
-        rolled[account_id] = tuple({c: v for c, v in m.items() if v} for m in mine)
+        # Zeros (a contra account cancelling its parent) are left out, as `add` does.
+        rolled[account_id] = tuple(m if all(m.values()) else {c: v for c, v in m.items() if v}
+                                   for m in mine)
         active[account_id] = alive
     rows = tuple(StatementRow(account_id, name, depth, rolled[account_id])
                  for account_id, name, depth in shape.preorder if active[account_id])
