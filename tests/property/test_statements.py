@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 from datetime import date, timedelta
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledgercore.domain import (
@@ -33,11 +33,16 @@ days = st.integers(-5, 100).map(lambda n: FIRST + timedelta(days=n))
 close_days = st.lists(st.integers(0, 95).map(lambda n: FIRST + timedelta(days=n)), max_size=3)
 
 
+# Each example computes the cash view of its journal several times: half the profile's.
+half = settings(settings.default, max_examples=max(20, settings.default.max_examples // 2))
+
+
 def _month(first: date, months: int) -> date:
     total = first.year * 12 + first.month - 1 + months
     return date(total // 12, total % 12 + 1, 1)
 
 
+@half
 @given(ledger=cash_ledgers(), closes=close_days, basis=bases,
        instants=st.lists(days, min_size=1, max_size=3))
 def test_the_balance_sheet_balances(ledger: CashLedger, closes: list[date],
@@ -51,6 +56,7 @@ def test_the_balance_sheet_balances(ledger: CashLedger, closes: list[date],
                                              sheet.retained_earnings, sheet.current_earnings)
 
 
+@half
 @given(ledger=cash_ledgers(), closes=close_days, basis=bases, bounds=st.tuples(days, days))
 def test_net_income_is_the_change_in_retained_and_current_earnings(
         ledger: CashLedger, closes: list[date], basis: ReportingBasis,
@@ -68,6 +74,7 @@ def test_net_income_is_the_change_in_retained_and_current_earnings(
     assert income.total("net_income") == add(earnings(after), negate(earnings(before)))
 
 
+@half
 @given(ledger=cash_ledgers(), closes=close_days)
 def test_a_close_empties_profit_and_loss_into_retained_earnings(
         ledger: CashLedger, closes: list[date]) -> None:
@@ -83,6 +90,7 @@ def test_a_close_empties_profit_and_loss_into_retained_earnings(
         assert sheet.current_earnings == {}
 
 
+@half
 @given(ledger=cash_ledgers(), closes=close_days, basis=bases,
        shape=st.sampled_from(((1, 1), (1, 4), (3, 1), (3, 2))), start=st.integers(-1, 3))
 def test_monthly_columns_add_up_to_the_whole_period(
@@ -108,6 +116,7 @@ def test_monthly_columns_add_up_to_the_whole_period(
         negate(whole.total("other_expenses")))
 
 
+@half
 @given(ledger=cash_ledgers(), closes=close_days, basis=bases, bounds=st.tuples(days, days),
        open_start=st.booleans())
 def test_direct_and_indirect_cash_flow_equal_the_change_in_cash(
