@@ -18,7 +18,13 @@ from sqlalchemy import and_, func, literal, select, union_all
 from sqlalchemy.engine import Connection
 
 from ledgercore.domain.accounts import Direction
-from ledgercore.domain.balances import Balances, EntryFilter, ReportingBasis, balances
+from ledgercore.domain.balances import (
+    Balance,
+    Balances,
+    EntryFilter,
+    ReportingBasis,
+    balances,
+)
 from ledgercore.domain.closing import last_close_before
 from ledgercore.domain.entries import JournalEntry
 from ledgercore.domain.periods import Period
@@ -35,9 +41,10 @@ from ledgercore.domain.statements import (
     net_income,
     subtract_balances,
 )
-from ledgercore.store import periods, reports
+from ledgercore.store import periods, reports, totals
+from ledgercore.store.cash import basis as cash_basis
 from ledgercore.store.catalog import Catalog
-from ledgercore.store.filters import filter_conditions, needs_entry_columns
+from ledgercore.store.filters import filter_conditions, is_unfiltered, needs_entry_columns
 from ledgercore.store.instants import to_micros
 from ledgercore.store.repository import load_entries
 from ledgercore.store.schema import cash_lines, journal_entries, line_items, period_closes
@@ -68,9 +75,57 @@ def income_statement_of(connection: Connection, catalog: Catalog, columns: Seque
                         entry_filter: EntryFilter, basis: ReportingBasis) -> IncomeStatement:
     """The income statement with one column per period of `columns`."""
     closing = closing_entries(connection, catalog)
-    owns = [own_balances(connection, catalog, column, entry_filter, basis, closing)
-            for column in columns]
+    if len(columns) > 1 and is_unfiltered(entry_filter):
+        found = column_balances(connection, catalog, columns, entry_filter, basis)
+        owns = [subtract_balances(own, balances(catalog.chart, closing, column, entry_filter))
+                if closing else own for own, column in zip(found, columns, strict=True)]
+    else:
+        owns = [own_balances(connection, catalog, column, entry_filter, basis, closing)
+                for column in columns]
     return income_statement(catalog.chart, owns, columns)
+
+
+def column_balances(connection: Connection, catalog: Catalog, columns: Sequence[Period],
+                    entry_filter: EntryFilter, basis: ReportingBasis) -> list[Balances]:
+    """Each column's own balances (as `reports.balances`) from one prefix-sum query over
+    every column bound; for an unfiltered report (only `not_before` set)."""
+    floor = None if entry_filter.not_before is None else to_micros(entry_filter.not_before)
+
+    def clamp(instant: datetime | None) -> int | None:
+        if instant is None:
+            return None
+        micros = to_micros(instant)
+        return micros if floor is None else max(micros, floor)
+
+    wanted = [clamp(c.end) for c in columns] + [clamp(c.start) for c in columns
+                                                 if c.start is not None]
+    if floor is not None:
+        wanted.append(floor)
+    distinct = list(dict.fromkeys(wanted))
+    sums = dict(zip(distinct, totals.prefix_sums(
+        connection, catalog.ledger_id, distinct, None,
+        cash_basis.SOURCES if basis is ReportingBasis.CASH else totals.ACCRUAL), strict=True))
+    base: totals.Sums = {} if floor is None else sums[floor]
+    out: list[Balances] = []
+    for column in columns:
+        ending = sums[clamp(column.end)]
+        starting: totals.Sums = {} if column.start is None else sums[clamp(column.start)]
+        found: dict[tuple[int, int], tuple[int, int]] = {}
+        for key, (total, count) in ending.items():
+            base_total, base_count = base.get(key, (0, 0))
+            if count - base_count == 0:
+                continue  # no counted line before the end: absent, as in the domain
+            start_total = (starting.get(key, (0, 0))[0] - base_total
+                           if column.start is not None else 0)
+            found[key] = (start_total, total - base_total)
+        if any(a not in catalog.account_id or c not in catalog.commodity for a, c in found):
+            catalog.load(connection)
+        own: Balances = {}
+        for (account, commodity), (start_total, end_total) in found.items():
+            own.setdefault(catalog.account_id[account], {})[
+                catalog.commodity[commodity].code] = Balance(start_total, end_total)
+        out.append(own)
+    return out
 
 
 def balance_sheet_of(connection: Connection, catalog: Catalog, at: datetime | None,

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from ledgercore.domain import (
     USD,
     Direction,
+    EntryFilter,
     JournalEntry,
     LedgerError,
     LineItem,
@@ -92,6 +93,10 @@ def test_statements_equal_the_pure_domain(database_url: str, ledger: CashLedger,
             columns = [Period(a, b) for a, b in itertools.pairwise(edges)]
             assert book.income_statement(columns, basis=basis) == oracle.income(
                 BOOKS, journal, basis, columns, closing)
+            since = EntryFilter(not_before=oracle.midnight_after(
+                FIRST + timedelta(days=data.draw(st.integers(-3, 60)))))
+            assert book.income_statement(columns, since, basis=basis) == oracle.income(
+                BOOKS, journal, basis, columns, closing, since)
             day = data.draw(st.one_of(st.none(), st.integers(-2, 95)))
             at = None if day is None else oracle.midnight_after(FIRST + timedelta(days=day))
             sheet = book.balance_sheet(at, basis=basis)
