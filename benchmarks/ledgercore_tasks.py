@@ -145,6 +145,27 @@ def task_warm(args: dict[str, Any]) -> dict[str, Any]:
     statement = ledger.statement(account, month)
     out["statement_lines"] = len(statement.lines)
     out["cash_s"] = _median_call(year_report(ReportingBasis.CASH), calls, budget)
+    # The statements of the same year (docs/statements.md), in the same process.
+    months = [_period(f"{year.start:%Y}-{m:02d}-01", f"{year.start:%Y}-{m + 1:02d}-01")
+              for m in range(1, 12)] if year.start is not None else []
+    if year.start is not None:
+        months.append(_period(f"{year.start:%Y}-12-01", f"{year.start.year + 1}-01-01"))
+    out["income_statement_s"] = _median_call(lambda: ledger.income_statement([year]), calls,
+                                             budget)
+    out["income_statement_cash_s"] = _median_call(lambda: ledger.income_statement(
+        [year], basis=ReportingBasis.CASH), calls, budget)
+    out["income_statement_months_s"] = _median_call(lambda: ledger.income_statement(months),
+                                                    calls, budget)
+    out["balance_sheet_s"] = _median_call(lambda: ledger.balance_sheet(year.end), calls,
+                                          budget)
+    out["balance_sheet_cash_s"] = _median_call(lambda: ledger.balance_sheet(
+        year.end, basis=ReportingBasis.CASH), calls, budget)
+    out["cash_flow_s"] = _median_call(lambda: ledger.cash_flow(year), calls, budget)
+    out["cash_flow_indirect_s"] = _median_call(lambda: ledger.cash_flow(year, direct=False),
+                                               calls, budget)
+    flow = ledger.cash_flow(year)
+    out["cash_flow_agrees"] = (flow.indirect_total() == flow.totals["direct_total"]
+                               == flow.totals["net_change_in_cash"])
     figures = ledger.balances(year)
     out["year_debit"] = {
         account_id: {code: b.activity for code, b in by_code.items()}

@@ -281,6 +281,28 @@ class Run:
         cash = answer["cash_s"]
         self.table.add("4", "cash-basis balance report, 1 year, warm", seconds(cash),
                        "<= 2x accrual", cash <= 2 * warm, f"{cash / warm:.1f}x accrual")
+        self.statements(answer, warm)
+
+    def statements(self, answer: dict[str, Any], warm: float) -> None:
+        """Each statement of the year beside the all-account balance report (same run)."""
+        for key, measure in (
+                ("income_statement_s", "income statement, 1 year, warm"),
+                ("income_statement_cash_s", "income statement, 1 year, cash basis, warm"),
+                ("income_statement_months_s", "income statement, 12 monthly columns, warm"),
+                ("balance_sheet_s", "balance sheet at the year's end, warm"),
+                ("balance_sheet_cash_s", "balance sheet at the year's end, cash basis, warm"),
+                ("cash_flow_s", "cash flow, 1 year (indirect and direct), warm"),
+                ("cash_flow_indirect_s", "cash flow, 1 year, indirect method only, warm")):
+            took = answer[key]
+            note = f"{took / warm:.1f}x the balance report"
+            if key == "cash_flow_s":
+                note += (f"; direct = indirect = change in cash: "
+                         f"{'yes' if answer['cash_flow_agrees'] else 'NO'}")
+            # Twelve columns are twelve reports: their target is per column.
+            limit = 2 * warm * (12 if "months" in key else 1)
+            self.table.add("8", measure, seconds(took),
+                           "<= 2x balance report" + (" per column" if "months" in key else ""),
+                           took <= limit, note)
 
     def busy_account(self) -> str:
         """The first bank account: a busy account for the point and statement rows."""

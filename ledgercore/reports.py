@@ -8,10 +8,12 @@ integer minor units until the last step, where the commodity's scale formats the
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
 from ledgercore.domain import (
+    ChartOfAccounts,
     EntryFilter,
     JournalEntry,
     Period,
@@ -77,6 +79,19 @@ def balance_rows(ledger: Ledger, period: Period, entry_filter: EntryFilter,
     for root in chart.roots():
         walk(root, 0)
     return rows
+
+
+def subtree_rows(rows: list[BalanceRow], chart: ChartOfAccounts,
+                 account_id: str) -> list[BalanceRow]:
+    """The rows of `account_id` and its descendants, depths counted from it.
+
+    Raises:
+        UnknownAccount: no such account.
+    """
+    inside = set(chart.subtree(account_id))
+    top = len(chart.ancestors(account_id))
+    return [dataclasses.replace(row, depth=row.depth - top) for row in rows
+            if row.account_id in inside]
 
 
 def journal(ledger: Ledger, period: Period, entry_filter: EntryFilter,

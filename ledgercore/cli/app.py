@@ -350,6 +350,8 @@ def balances(ctx: typer.Context, start: Start = None, end: End = None,
              available: Annotated[bool, typer.Option(
                  "--available", help="Add `available` (less pending journals) to json and "
                                      "csv rows.")] = False,
+             account: Annotated[str | None, typer.Option(
+                 "--account", help="Only this account and its descendants.")] = None,
              ) -> None:
     """Starting, activity and ending balance of every account (rolled up the hierarchy)."""
     criteria = _criteria(start, end, end_inclusive, tag, customer, vendor, basis)
@@ -363,6 +365,8 @@ def balances(ctx: typer.Context, start: Start = None, end: End = None,
                                                           q.basis))
             return
         rows = reports.balance_rows(ledger, q.period, q.entry_filter, q.basis)
+        if account is not None:
+            rows = reports.subtree_rows(rows, ledger.chart(), account)
         shown = (journals.with_available(ledger, rows, q.period) if available
                  else [row.to_json() for row in rows])
         if format is BalanceFormat.json:
@@ -468,3 +472,9 @@ def demo(ctx: typer.Context) -> None:
 
     ok = example.run(ctx.obj.db)
     raise typer.Exit(0 if ok else 1)
+
+
+# -- statements, period close, register (ledgercore/cli/statements.py) -----------------
+from ledgercore.cli import statements as _statements  # noqa: E402  (it reads the options above)
+
+_statements.install(app)

@@ -66,6 +66,9 @@ def _layer(layer: Ledger) -> bool:
     report = importing.verify_layer_balances_file(
         layer, importing.EXAMPLES / "layer_balances.json", q1, ReportingBasis.ACCRUAL)
     render.verify_text(report, "Layer balances (Q1 2024)")
+    from ledgercore.cli.statements import show_statements  # the statements' command module
+
+    show_statements(layer, q1)  # income statement and balance sheet, both bases
     return report.ok
 
 

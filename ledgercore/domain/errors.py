@@ -152,3 +152,9 @@ class ReversalMismatch(LedgerError):
     """A reversal whose lines do not mirror its original: the pair does not net to zero."""
 
     code = "reversal_mismatch"
+
+
+class PeriodClosed(LedgerError):
+    """A write dated inside a closed period (Layer's `PeriodIsClosed`); reopen it first."""
+
+    code = "period_closed"

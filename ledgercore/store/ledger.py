@@ -38,23 +38,30 @@ from ledgercore.domain.balances import (
     TrialBalance,
     roll_up,
 )
+from ledgercore.domain.closing import PeriodClose
 from ledgercore.domain.entries import JournalEntry
 from ledgercore.domain.errors import AlreadyReversed, Conflict, InvalidDate, LedgerError
 from ledgercore.domain.limits import MAX_ID_LENGTH, check_text
 from ledgercore.domain.money import USD, Commodity
 from ledgercore.domain.periods import Bound, EndSemantics, Period
+from ledgercore.domain.register import Register
+from ledgercore.domain.statements import BalanceSheet, CashFlow, IncomeStatement
 from ledgercore.domain.transfers import Transfer, TransferEvent, TransferRequest, TransferStatus
 from ledgercore.store import chart as chart_changes
 from ledgercore.store import (
+    closing,
     contention,
     driver,
     guards,
     integrity,
     journal,
     migrate,
+    periods,
     presence,
+    register,
     reports,
     reversals,
+    statements,
     statuses,
     totals,
     transfer_queries,
@@ -416,6 +423,55 @@ class Ledger:
         """Ending balances in debit / credit columns (as the domain's)."""
         own = self.balances(period, entry_filter, basis=basis)
         return reports.trial_balance(self._catalog, own)
+
+    # -- statements and period close (ledgercore.store.statements / closing) -----------
+
+    def income_statement(self, columns: Sequence[Period] = (ALL_TIME,),
+                         entry_filter: EntryFilter = ALL_ENTRIES,
+                         basis: ReportingBasis = ReportingBasis.ACCRUAL) -> IncomeStatement:
+        """Profit and loss with one column per period (closing entries left out)."""
+        return self._read(lambda c: statements.income_statement_of(
+            c, self._catalog, tuple(columns), entry_filter, basis))
+
+    def balance_sheet(self, at: datetime | None = None,
+                      entry_filter: EntryFilter = ALL_ENTRIES,
+                      basis: ReportingBasis = ReportingBasis.ACCRUAL) -> BalanceSheet:
+        """Assets, liabilities and equity (retained and current earnings) at `at`."""
+        return self._read(lambda c: statements.balance_sheet_of(
+            c, self._catalog, at, entry_filter, basis))
+
+    def cash_flow(self, period: Period = ALL_TIME, entry_filter: EntryFilter = ALL_ENTRIES,
+                  basis: ReportingBasis = ReportingBasis.ACCRUAL,
+                  direct: bool = True) -> CashFlow:
+        """The change in cash and bank, by the indirect (on `basis`) and (unless `direct`
+        is False) the direct method."""
+        return self._read(lambda c: statements.cash_flow_of(
+            c, self._catalog, period, entry_filter, basis, direct))
+
+    def close_period(self, through: date, retained_earnings: str | None = None,
+                     ) -> PeriodClose:
+        """Close the books through the day `through`: post the closing entry into
+        retained earnings and refuse every later write dated inside (`period_closed`)."""
+        return self._write(lambda c: closing.close_period(
+            c, self._catalog, through, self._settings.tzinfo, retained_earnings,
+            self._settings.activation_at))
+
+    def reopen_period(self, through: date) -> tuple[PeriodClose, ...]:
+        """Reopen the close through `through` (and every later one): reverse their
+        closing entries and lift the lock; recorded beside the close."""
+        return self._write(lambda c: closing.reopen_period(c, self._catalog, through))
+
+    def register(self, account_id: str, period: Period = ALL_TIME,
+                 entry_filter: EntryFilter = ALL_ENTRIES,
+                 basis: ReportingBasis = ReportingBasis.ACCRUAL,
+                 descendants: bool = True) -> Register:
+        """The running-balance register of an account and (by default) its descendants."""
+        return self._read(lambda c: register.register(
+            c, self._catalog, account_id, period, entry_filter, basis, descendants))
+
+    def period_closes(self) -> tuple[PeriodClose, ...]:
+        """Every close of the books, standing or reopened, oldest first."""
+        return self._read(lambda c: periods.closes(c, self._catalog))
 
     def commodities(self) -> tuple[Commodity, ...]:
         """The commodities this ledger has seen, by code."""

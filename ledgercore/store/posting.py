@@ -29,7 +29,7 @@ from ledgercore.domain.errors import (
     UnknownAccount,
 )
 from ledgercore.domain.money import Commodity
-from ledgercore.store import guards
+from ledgercore.store import guards, periods
 from ledgercore.store.cash import projection as cash_projection
 from ledgercore.store.catalog import Catalog
 from ledgercore.store.driver import (
@@ -155,6 +155,7 @@ def post(connection: Connection, catalog: Catalog,
         first = problems[0]
         first.details = {**first.details, "problems": [p.to_dict() for p in problems]}
         raise first
+    periods.refuse_closed(connection, catalog, [(i, entries[i]) for i in fresh.values()])
     catalog.ensure_commodities(connection, {item.commodity for index in fresh.values()
                                             for item in entries[index].line_items})
     written = [entries[i] for i in fresh.values()]

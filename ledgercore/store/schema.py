@@ -105,6 +105,9 @@ ledgers = Table(
     Column("name", String(200), unique=True, nullable=False),
     _required("timezone", String(64)),
     _optional("activation_at", BigInteger),
+    # The first instant writes may be dated at while a close stands (`period_closes`);
+    # posting reads it under a share lock, a close writes it under an update lock.
+    _optional("closed_until", BigInteger),
 )
 
 commodities = Table(
@@ -433,4 +436,20 @@ balance_windows = Table(
     Column("start_at", BigInteger, primary_key=True),
     _required("starting", BigInteger),
     _optional("opening_entry_id", String(200)),
+)
+
+# A close of the books (`ledgercore.domain.closing`): recorded, and when reopened, the
+# reopening recorded beside it, never erased.
+period_closes = Table(
+    "period_closes", metadata,
+    Column("id", Integer, primary_key=True),
+    _ref("ledger_id", "ledgers.id"),
+    _required("through", String(10)),
+    _required("closed_until", BigInteger),
+    _ref("retained_earnings_id", "accounts.id"),
+    Column("closing_entry_id", BigKey, ForeignKey("journal_entries.id"), nullable=True),
+    _required("closed_at", BigInteger),
+    _optional("reopened_at", BigInteger),
+    Column("reopening_entry_id", BigKey, ForeignKey("journal_entries.id"), nullable=True),
+    Index("ix_period_closes_ledger_id_closed_until", "ledger_id", "closed_until"),
 )

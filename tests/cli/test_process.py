@@ -60,6 +60,9 @@ def test_the_demo_runs_in_a_fresh_directory(tmp_path: Path) -> None:
     assert demo.returncode == 0, demo.stderr
     assert (tmp_path / "ledgercore.db").exists()
     assert demo.stdout.count("OK: every figure agrees") == 2
+    for statement in ("Income statement, accrual basis", "Income statement, cash basis",
+                      "Balance sheet, accrual basis", "Balance sheet, cash basis"):
+        assert statement in demo.stdout
 
 
 # -- docs/cli.md ------------------------------------------------------------------------

@@ -24,6 +24,7 @@ TABLES = {"ledgers", "commodities", "accounts", "journal_entries", "line_items",
 TABLES |= {"account_guards", "guarded_balances", "transfer_policies", "transfers",
            "transfer_events"}  # migration 0007
 TABLES |= {"account_history", "journal_statuses", "balance_windows"}  # migration 0006
+TABLES |= {"period_closes"}  # migration 0008
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

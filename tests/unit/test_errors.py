@@ -24,6 +24,7 @@ EXPECTED_CODES = {
     "InsufficientBalance": "insufficient_balance",
     "InvalidPayload": "invalid_payload",
     "UnknownEntry": "unknown_entry",
+    "PeriodClosed": "period_closed",
 }
 
 
