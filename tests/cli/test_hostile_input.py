@@ -443,7 +443,14 @@ def test_a_jit_ledger_without_transactions_that_did_not_move_is_accepted(
     document[0].pop("activity_amount", None)
     good = tmp_path / "jit.json"
     good.write_text(json.dumps(document[:1]))
-    assert run("import", "alpaca-jit-balances", good).exit_code == 0
+    # With the window it was asked for, its opening is placed at the window's start
+    # (docs/providers.md, "Data over time")...
+    done = run("import", "alpaca-jit-balances", good, "--start", "2024-01-02", "--end",
+               "2024-01-05")
+    assert done.exit_code == 0, done.stderr
+    # ...without it the opening has no date: refused, naming the option that gives it.
+    assert_refused(run("import", "alpaca-jit-balances", tmp_path / "jit.json"),
+                   "invalid_period", "--start")
 
 
 def test_entries_as_json_on_a_ledger_of_several_commodities(alpaca_db: str) -> None:
