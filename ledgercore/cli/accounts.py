@@ -43,7 +43,7 @@ def add(ctx: typer.Context, account_id: Annotated[str, typer.Argument(metavar="I
                                  path="$.type") from None
         account = Account(account_id, name, kind, parent_id=parent)
         guard = parse_floor(floor) if floor is not None else None
-    with book(ctx) as ledger:
+    with book(ctx, create=True) as ledger:
         new = ledger.define_accounts([account])
         if floor is not None:
             ledger.set_floor(account_id, guard)

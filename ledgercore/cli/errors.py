@@ -21,6 +21,11 @@ from ledgercore.domain import LedgerError
 
 SUPPORTED = ("sqlite", "postgresql", "postgres")
 
+# The payload kinds `ledgercore import` takes: a refusal names one only when it is one (a
+# POST request body is "found" as a request, which nothing imports).
+_IMPORTABLE = frozenset({"layer-entries", "layer-balances", "layer-chart",
+                         "alpaca-jit-balances", "alpaca-journals"})
+
 
 def fail(message: str) -> NoReturn:
     from rich.markup import escape
@@ -49,7 +54,7 @@ def refusals(source: Path | None = None) -> Iterator[None]:
         found = exc.details.get("found")
         if exc.code == "wrong_payload_kind" and not found and source is not None:
             found = _kind_of(source)
-        if found:
+        if found and found in _IMPORTABLE:
             fix = f" Name it as {found}: `ledgercore import {found} FILE`."
         elif source is not None:
             fix = " Nothing of this file was written: correct it and run the command again."

@@ -43,11 +43,16 @@ FormatOption = Annotated[Format, typer.Option("--format")]
 
 
 @contextmanager
-def book(ctx: typer.Context) -> Iterator[Ledger]:
-    """The ledger the global ``--db`` / ``--ledger`` options name, refusals as exit 2."""
+def book(ctx: typer.Context, *, create: bool = False) -> Iterator[Ledger]:
+    """The ledger the global ``--db`` / ``--ledger`` options name, refusals as exit 2.
+
+    Only `accounts add` creates the database, its schema and the ledger (`create`): every
+    other command refuses an unknown ledger (`unknown_ledger`) and creates nothing, so a
+    typo in ``--ledger`` never leaves a ledger behind.
+    """
     options = ctx.obj
     with refusals(), database_errors(options.db):
-        ledger = Ledger.open(options.db, ledger=options.ledger)
+        ledger = Ledger.open(options.db, ledger=options.ledger, create=create, upgrade=create)
     with refusals(), ledger:
         yield ledger
 

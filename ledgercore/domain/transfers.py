@@ -41,6 +41,7 @@ from ledgercore.domain.errors import (
     InvalidTransition,
     LedgerError,
 )
+from ledgercore.domain.limits import MAX_ID_LENGTH, check_text
 from ledgercore.domain.money import Commodity, parse_minor
 
 SECURITY_SCALE = 9
@@ -121,6 +122,13 @@ class TransferRequest:
 
     def validate(self) -> None:
         """Raise `InvalidRequest` (with the field's path) if the request cannot be made."""
+        # Text no store keeps (a lone surrogate, a NUL, past its column) is refused first:
+        # it could not be written, nor echoed in a message.
+        for name, limit in (("from_account", MAX_ID_LENGTH), ("to_account", MAX_ID_LENGTH),
+                            ("idempotency_key", MAX_ID_LENGTH), ("transfer_id", MAX_ID_LENGTH),
+                            ("description", None)):
+            check_text(getattr(self, name), name, InvalidRequest, limit=limit,
+                       path=f"$.{name}")
         if type(self.amount) is not int or not 0 < self.amount <= MAX_TRANSFER:
             field = "qty" if is_security(self.commodity) else "amount"
             raise InvalidRequest(f"a transfer moves a positive amount of at most "

@@ -21,7 +21,6 @@ from datetime import date, datetime
 
 from sqlalchemy.engine import Connection
 
-from ledgercore.domain.accounts import Direction
 from ledgercore.domain.balances import ALL_ENTRIES
 from ledgercore.domain.errors import InvalidRequest
 from ledgercore.domain.periods import Period
@@ -137,12 +136,12 @@ def available(connection: Connection, catalog: Catalog, accounts: Sequence[str] 
     moves: dict[tuple[str, str], list[int]] = {}  # (account, code) -> [held, incoming]
     for source, target, commodity, amount in rows:
         code = catalog.commodity[commodity].code
-        for key, direction in ((source, Direction.CREDIT), (target, Direction.DEBIT)):
+        # A transfer lowers its source's balance and raises its target's (normal sign).
+        for key, lowers in ((source, True), (target, False)):
             account_id = catalog.account_id[key]
             if wanted is not None and account_id not in wanted:
                 continue
             slot = moves.setdefault((account_id, code), [0, 0])
-            lowers = catalog.posting_key[account_id][1] is not direction
             slot[0 if lowers else 1] += amount
     for account_id, figures in posted.items():
         for code in figures:

@@ -24,14 +24,15 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from ledgercore.domain.accounts import Direction
 from ledgercore.domain.entries import JournalEntry, LineItem
 from ledgercore.domain.errors import (
     Conflict,
     InsufficientAssets,
     InsufficientBalance,
+    InvalidRequest,
     NotFound,
 )
+from ledgercore.domain.limits import MAX_ID_LENGTH, check_text
 from ledgercore.domain.transfers import (
     Fixture,
     Transfer,
@@ -120,6 +121,17 @@ def create(connection: Connection, catalog: Catalog, request: TransferRequest, *
         return found[0]
     source = _account(connection, catalog, request.from_account, "$.from_account")
     target = _account(connection, catalog, request.to_account, "$.to_account")
+    if catalog.posting_key[request.from_account][1] is not \
+            catalog.posting_key[request.to_account][1]:
+        # Lowering one balance and raising the other would then be two lines on one
+        # side: money moves between accounts of one normality (two customers' assets,
+        # or two wallets the app owes).
+        raise InvalidRequest(f"a transfer moves between accounts of the same normality; "
+                             f"{request.from_account} is "
+                             f"{catalog.posting_key[request.from_account][1].value}-normal and "
+                             f"{request.to_account} "
+                             f"{catalog.posting_key[request.to_account][1].value}-normal",
+                             path="$.to_account")
     # An explicit hold decides alone: the policy (limit, sandbox fixtures) is not read.
     rules = policy(connection, catalog) if hold is None else TransferPolicy()
     fixture = fixture_of(request.description) if rules.sandbox else None
@@ -150,7 +162,7 @@ def create(connection: Connection, catalog: Catalog, request: TransferRequest, *
                         None if pending else today, request.price, request.description,
                         request.idempotency_key)
     if not pending:
-        post(connection, catalog, [_entry(transfer, from_micros(at))])
+        post(connection, catalog, [_entry(catalog, transfer, from_micros(at))])
     return transfer
 
 
@@ -179,7 +191,7 @@ def transition(connection: Connection, catalog: Catalog, transfer_id: str,
         effective = now if settle_day is None else max(transfer.created_at, min(
             now, datetime.combine(settle_day, datetime.min.time(), tzinfo=tz)))
         _set_status(connection, key, target, until=to_micros(effective), settle_date=day)
-        post(connection, catalog, [_entry(transfer, effective)])
+        post(connection, catalog, [_entry(catalog, transfer, effective)])
     else:
         day = None
         _set_status(connection, key, target, until=at, settle_date=None)
@@ -265,24 +277,22 @@ def rows_of(connection: Connection, catalog: Catalog,
     return [transfer_of(catalog, row) for row in rows]
 
 
-def _entry(transfer: Transfer, effective: datetime) -> JournalEntry:
+def _entry(catalog: Catalog, transfer: Transfer, effective: datetime) -> JournalEntry:
+    """The transfer's journal entry: the source's balance falls and the target's rises,
+    each in its own normal sign (both accounts have the same normality: `create`)."""
+    normal = catalog.posting_key[transfer.from_account][1]
     return JournalEntry(
         id=transfer.id, entry_at=effective, created_at=effective,
         line_items=(LineItem(transfer.from_account, transfer.commodity, transfer.amount,
-                             Direction.CREDIT),
+                             normal.opposite),
                     LineItem(transfer.to_account, transfer.commodity, transfer.amount,
-                             Direction.DEBIT)),
+                             normal)),
         entry_type=transfer.entry_type.value, description=transfer.description)
 
 
 def _holds(catalog: Catalog, request: TransferRequest) -> dict[tuple[str, Any], int]:
-    """The hold a pending request puts on the side whose balance it would lower."""
-    held: dict[tuple[str, Any], int] = {}
-    if catalog.posting_key[request.from_account][1] is Direction.DEBIT:
-        held[(request.from_account, request.commodity)] = request.amount
-    if catalog.posting_key[request.to_account][1] is Direction.CREDIT:
-        held[(request.to_account, request.commodity)] = request.amount
-    return held
+    """The hold a pending request puts on its source, the side whose balance it lowers."""
+    return {(request.from_account, request.commodity): request.amount}
 
 
 def _set_status(connection: Connection, key: int, status: TransferStatus, *, until: int,
@@ -307,6 +317,7 @@ def _account(connection: Connection, catalog: Catalog, account_id: str, path: st
 
 def _load(connection: Connection, catalog: Catalog, transfer_id: str, *,
           lock: bool) -> tuple[int, Transfer]:
+    check_text(transfer_id, "the transfer id", InvalidRequest, limit=MAX_ID_LENGTH, path="$.id")
     sql = f"SELECT {_COLUMNS} FROM transfers WHERE ledger_id = :ledger AND external_id = :id"
     if lock and connection.dialect.name == "postgresql":
         sql += " FOR UPDATE"

@@ -127,3 +127,34 @@ def test_accounts_add_refuses_a_bad_type_or_floor(run: Run) -> None:
     # A name is a label: a later definition relabels the account (docs/providers.md,
     # "Data over time"); its type is fixed once it has postings.
     assert run("accounts", "add", "x", "--type", "ASSET", "--name", "Y").exit_code == 0
+
+
+def test_journal_commands_create_no_database_and_no_ledger(run: Run, db: str) -> None:
+    """Only `accounts add` creates the books; a journal command on a missing database or
+    a mistyped --ledger refuses and leaves nothing behind (issue 13)."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    path = Path(make_url(db).database or "")
+    assert_refused(run("journals", "list", "--format", "json"), "database_not_found")
+    assert not path.exists()
+    assert run("accounts", "add", "a", "--type", "ASSET", "--name", "A").exit_code == 0
+    for args in (["journals", "list", "--format", "json"],
+                 ["journals", "settle", "--date", "2024-01-01"], ["journals", "delete", "x"],
+                 ["journals", "create", "--from", "a", "--to", "b", "--amount", "1"],
+                 ["accounts", "floor", "a", "0"]):
+        assert_refused(run("--ledger", "typo", *args), "unknown_ledger")
+    assert [row["name"] for row in run("ledgers", "--format", "json").json()] == ["default"]
+
+
+def test_text_no_store_keeps_is_refused_not_a_crash(run: Run, db: str) -> None:
+    _setup(run)
+    before = counts(db), run("journals", "list", "--format", "json").json()
+    for args in (["--description", "\udcff"], ["--idempotency-key", "k\udcfe"]):
+        assert_refused(run("journals", "create", "--from", "firm", "--to", "c1",
+                           "--amount", "1", *args), "invalid_request")
+    assert_refused(run("journals", "create", "--from", "\udcff", "--to", "c1",
+                       "--amount", "1"), "invalid_request")
+    assert_refused(run("journals", "delete", "\udcff"), "invalid_request")
+    assert (counts(db), run("journals", "list", "--format", "json").json()) == before

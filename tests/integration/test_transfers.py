@@ -144,3 +144,25 @@ def test_settlement_refuses_a_transfer_whose_source_fell_below_its_floor(book: L
         TransferStatus.PENDING, TransferStatus.REFUSED]
     assert book.available(["a"])["a"]["USD"].available == 8_000
     assert _code(lambda: book.delete_transfer(early.id)).code == "cannot_be_deleted"
+
+
+def test_wallets_the_app_owes_move_as_balances_do(database_url: str) -> None:
+    """Between two credit-normal accounts (wallets an app owes its customers) a transfer
+    lowers the sender's balance and raises the receiver's, and the sender is guarded; a
+    transfer between accounts of different normality is refused, nothing written."""
+    with Ledger.open(database_url, ledger=unique_name()) as book:
+        book.define_accounts([Account("bank", "Bank", AccountType.ASSET),
+                              Account("w1", "Wallet 1", AccountType.LIABILITY),
+                              Account("w2", "Wallet 2", AccountType.LIABILITY)])
+        book.post([JournalEntry("fund", T0, (LineItem("bank", USD, 500, Direction.DEBIT),
+                                             LineItem("w1", USD, 500, Direction.CREDIT)))])
+        book.transfer("w1", "w2", 200)
+        ending = {a: b["USD"].ending for a, b in book.balances().items()}
+        assert (ending["w1"], ending["w2"]) == (300, 200)
+        with pytest.raises(LedgerError) as refused:
+            book.transfer("w2", "w1", 201)
+        assert (refused.value.code, refused.value.account_id) == ("insufficient_balance", "w2")
+        with pytest.raises(LedgerError) as mixed:
+            book.transfer("bank", "w2", 1)
+        assert mixed.value.code == "invalid_request"
+        assert len(book.list_transfers().transfers) == 1
