@@ -222,7 +222,7 @@ def _day(value: str, option: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        fail(f"{option} {value!r} is not a date; write it as 2024-06-30.")
+        fail(f"{option} {value!r} is not a date; write it as 2024-06-30.", "invalid_date")
 
 
 JitStart = Annotated[str | None, typer.Option(
@@ -319,7 +319,8 @@ def _criteria(start: str | None, end: str | None, end_inclusive: bool,
     for tag in tags or ():
         key, sep, value = tag.partition("=")
         if not sep or not key:
-            fail(f"--tag {tag!r} is not KEY=VALUE; write it as --tag region=EU.")
+            fail(f"--tag {tag!r} is not KEY=VALUE; write it as --tag region=EU.",
+                 "invalid_filter")
         wanted.setdefault(key, set()).add(value)
     return Criteria(first, last,
                     EndSemantics.INCLUSIVE if end_inclusive else EndSemantics.EXCLUSIVE,

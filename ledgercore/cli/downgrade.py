@@ -12,7 +12,7 @@ import sys
 import typer
 
 from ledgercore.cli import render
-from ledgercore.cli.errors import fail, migrations
+from ledgercore.cli.errors import ConfirmationRequired, fail, migrations
 from ledgercore.config import resolve_database_url
 from ledgercore.store import migrate, presence
 
@@ -23,7 +23,7 @@ def run(db: str | None, revision: str | None, yes: bool) -> None:
         fail("`db downgrade` needs the revision to go down to, and it drops tables with "
              "their data: write `ledgercore db downgrade --revision REV --yes`. "
              "`ledgercore db current` shows where the database is; `--revision base` drops "
-             "every table.")
+             "every table.", ConfirmationRequired.code)
     with migrations(db):
         url = resolve_database_url(db)
         path = presence.sqlite_file(url)
@@ -37,7 +37,8 @@ def run(db: str | None, revision: str | None, yes: bool) -> None:
         plan = _plan(db, revision, steps)
         if not yes:
             if not sys.stdin.isatty():
-                fail(f"{plan} Nothing was changed: add --yes to go ahead.")
+                fail(f"{plan} Nothing was changed: add --yes to go ahead.",
+                     ConfirmationRequired.code)
             render.plain(plan)
             if not typer.confirm("Go ahead?", default=False):
                 render.plain("nothing changed")

@@ -27,9 +27,48 @@ _IMPORTABLE = frozenset({"layer-entries", "layer-balances", "layer-chart",
                          "alpaca-jit-balances", "alpaca-journals"})
 
 
-def fail(message: str) -> NoReturn:
+class ConfirmationRequired(LedgerError):
+    """A command that destroys data was not told to go ahead (`db downgrade`)."""
+
+    code = "confirmation_required"
+
+
+class InvalidDatabaseUrl(LedgerError):
+    """The database URL is not one ledgercore can use (not SQLite or PostgreSQL)."""
+
+    code = "invalid_database_url"
+
+
+class DatabaseUnavailable(LedgerError):
+    """The database could not be opened (no such directory, no server, refused)."""
+
+    code = "database_unavailable"
+
+
+class UnknownRevision(LedgerError):
+    """A `--revision` no migration script defines."""
+
+    code = "unknown_revision"
+
+
+class InvalidOption(LedgerError):
+    """An option value the command cannot use (e.g. a chart file that is not .png/.svg)."""
+
+    code = "invalid_option"
+
+
+class MissingExtra(LedgerError):
+    """The command needs an optional dependency that is not installed."""
+
+    code = "missing_extra"
+
+
+def fail(message: str, code: str | None = None) -> NoReturn:
+    """Exit 2 with one paragraph on stderr, ending in the error's code when it has one."""
     from rich.markup import escape
 
+    if code is not None:
+        message = f"{message} [{code}]"
     # The message is text, not rich markup: its "[code]" and "$[0]" must print as written.
     err().print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(2)
@@ -60,7 +99,7 @@ def refusals(source: Path | None = None) -> Iterator[None]:
             fix = " Nothing of this file was written: correct it and run the command again."
         else:
             fix = ""
-        fail(f"{message}{where}{fix} [{exc.code}]")
+        fail(f"{message}{where}{fix}", exc.code)
 
 
 def readable(*files: Path) -> None:
@@ -129,18 +168,18 @@ def database_errors(db: str | None) -> Iterator[None]:
         if backend not in SUPPORTED:
             fail(f"{origin} {_shown_url(url)!r} names a {backend} database; ledgercore keeps "
                  f"its books in SQLite or PostgreSQL: write it as sqlite:///books.db or "
-                 f"postgresql://user@host/dbname.")
+                 f"postgresql://user@host/dbname.", InvalidDatabaseUrl.code)
         yield
     except (ArgumentError, ImportError) as exc:
         fail(f"{origin} {url!r} is not a database URL ledgercore can use ({exc}). Write it "
-             f"as sqlite:///books.db or postgresql://user@host/dbname.")
+             f"as sqlite:///books.db or postgresql://user@host/dbname.", InvalidDatabaseUrl.code)
     except DBAPIError as exc:
         refused = database_refusal(exc)
         if refused is not None:
             raise refused from exc
         fail(f"cannot open the database at {_shown_url(url)}: {exc.orig}. Check {origin}: "
              f"the directory of a SQLite file must exist, a server must be running and "
-             f"accept the connection.")
+             f"accept the connection.", DatabaseUnavailable.code)
 
 
 @contextmanager
@@ -153,4 +192,5 @@ def migrations(db: str | None) -> Iterator[None]:
             yield
         except CommandError as exc:
             fail(f"{exc}. `ledgercore db current` shows where the database is; the "
-                 f"revisions are 'head', 'base' or an id from ledgercore/migrations/versions/.")
+                 f"revisions are 'head', 'base' or an id from ledgercore/migrations/versions/.",
+                 UnknownRevision.code)

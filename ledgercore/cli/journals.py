@@ -72,7 +72,7 @@ def _day(text: str | None, option: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        fail(f"{option} {text!r} is not a date; write it as 2024-06-30. [invalid_request]")
+        fail(f"{option} {text!r} is not a date; write it as 2024-06-30.", "invalid_request")
 
 
 def _units(parse: Any, text: str, path: str) -> int:

@@ -32,7 +32,7 @@ from ledgercore.cli.app import (
     _query,
     open_ledger,
 )
-from ledgercore.cli.errors import fail, refusals
+from ledgercore.cli.errors import InvalidOption, MissingExtra, fail, refusals
 from ledgercore.cli.render import _print_table
 from ledgercore.domain import EndSemantics, Period, ReportingBasis, format_fixed, parse_bound
 from ledgercore.financials import Layout, Step
@@ -89,7 +89,7 @@ def _emit(layout: Layout, document: dict[str, object], format: StatementFormat,
 def _day(bound: date | datetime | None, option: str) -> date | None:
     if isinstance(bound, datetime):
         fail(f"{option} {bound.isoformat()} is a date-time; --by splits by calendar days, "
-             f"so give a date (YYYY-MM-DD).")
+             f"so give a date (YYYY-MM-DD).", "invalid_date")
     return bound
 
 
@@ -131,7 +131,7 @@ def income_statement(ctx: typer.Context, start: Start = None, end: End = None,
         if compare_prior:
             first, last = columns[0].start, columns[-1].end
             if first is None or last is None:
-                fail("--compare-prior needs both --start and --end.")
+                fail("--compare-prior needs both --start and --end.", "invalid_period")
             tz = ledger.settings.tzinfo
             a, b = financials.prior_bounds(first.astimezone(tz).date(),
                                            last.astimezone(tz).date())
@@ -225,7 +225,7 @@ def _through(text: str) -> date:
         day = parse_bound(text, path="--through")
     if isinstance(day, datetime):
         fail(f"--through {text!r} is a date-time; a period closes through a whole day, so "
-             f"give a date (YYYY-MM-DD).")
+             f"give a date (YYYY-MM-DD).", "invalid_date")
     return day
 
 
@@ -338,7 +338,7 @@ def chart_command(ctx: typer.Context,
 
     target = output or Path(f"{account}-balance.png")
     if target.suffix.lower() not in (".png", ".svg"):
-        fail(f"--output {target} must end in .png or .svg.")
+        fail(f"--output {target} must end in .png or .svg.", InvalidOption.code)
     criteria = _criteria(start, end, end_inclusive, None, None, None, basis)
     with open_ledger(ctx) as ledger, refusals():
         q = _query(ledger, criteria)
@@ -352,5 +352,6 @@ def chart_command(ctx: typer.Context,
                     scales, target)
     except charts.ChartsUnavailable:
         fail("`ledgercore chart` draws with matplotlib, which is not installed: "
-             "pip install 'ledgercore[charts]' (or pip install matplotlib) and run it again.")
+             "pip install 'ledgercore[charts]' (or pip install matplotlib) and run it again.",
+             MissingExtra.code)
     render.plain(f"wrote {target} ({len(points)} points, {words})")

@@ -315,7 +315,7 @@ def test_a_database_ledgercore_does_not_support_is_refused(url: str, tmp_path: P
     for args in (["balances"], ["import", "layer-balances", str(LAYER_BALANCES)],
                  ["db", "upgrade"]):
         outcome = run_on(url)(*args)
-        assert_refused(outcome, None, "--db")
+        assert_refused(outcome, "invalid_database_url", "--db")
     assert list(tmp_path.iterdir()) == []
 
 

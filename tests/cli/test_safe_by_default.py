@@ -60,7 +60,7 @@ def books(tmp_path: Path) -> Path:
 def test_downgrade_without_a_revision_is_refused_and_drops_nothing(books: Path) -> None:
     before = row_counts(books)
     outcome = run_on(sqlite_url(books))("db", "downgrade")
-    assert_refused(outcome, None, "--revision", "--yes")
+    assert_refused(outcome, "confirmation_required", "--revision", "--yes")
     assert row_counts(books) == before and migrate.current(sqlite_url(books)) == migrate.head()
 
 
@@ -68,7 +68,7 @@ def test_downgrade_without_yes_says_what_it_would_drop_and_drops_nothing(books: 
     before = row_counts(books)
     assert before["journal_entries"] == 17
     outcome = run_on(sqlite_url(books))("db", "downgrade", "--revision", "base")
-    assert_refused(outcome, None, "--yes", "'acme' (17 entries)", "every table",
+    assert_refused(outcome, "confirmation_required", "--yes", "'acme' (17 entries)", "every table",
                    "Nothing was changed")
     assert row_counts(books) == before
 
@@ -88,7 +88,7 @@ def test_downgrade_with_yes_drops_what_it_said(books: Path) -> None:
 def test_downgrade_to_an_unknown_revision_is_refused(books: Path) -> None:
     before = row_counts(books)
     outcome = run_on(sqlite_url(books))("db", "downgrade", "--revision", "nosuch", "--yes")
-    assert_refused(outcome, None, "nosuch")
+    assert_refused(outcome, "unknown_revision", "nosuch")
     assert row_counts(books) == before
 
 
