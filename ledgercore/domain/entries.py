@@ -275,9 +275,10 @@ def prechecked_line(account_id: str, commodity: Commodity, amount: int, directio
     """A `LineItem` built without re-running its checks, for a caller that made them.
 
     Only for importers' hot paths that have verified exactly what `LineItem` checks:
-    `amount` is an ``int`` (not a bool) greater than zero and `direction` is a
-    `Direction`. The result equals ``LineItem(account_id, commodity, amount, direction,
-    line_id)``; a property test holds the two equal.
+    `amount` is an ``int`` (not a bool) greater than zero and at most `MAX_AMOUNT`,
+    `direction` is a `Direction`, and the ids are text a store keeps (`limits.storable`).
+    The result equals ``LineItem(account_id, commodity, amount, direction, line_id)``; a
+    property test holds the two equal.
     """
     item: LineItem = object.__new__(LineItem)
     put = object.__setattr__
@@ -297,9 +298,11 @@ def prechecked_entry(entry_id: str, entry_at: datetime, created_at: datetime,
 
     Only for importers' hot paths that have verified exactly what `JournalEntry`
     checks: `entry_id` is a non-empty string; both instants are timezone-aware
-    datetimes; `line_items` is a tuple of at least two line items whose debits equal
-    their credits per commodity, each code with one scale; `tags` is already normalised
-    (`normalize_tags`). The result equals ``JournalEntry(...)`` with the same fields; a
+    datetimes a ledger can hold (`limits.check_instant`); `line_items` is a tuple of two
+    to `MAX_LINES_PER_ENTRY` line items whose debits equal their credits per commodity
+    and add up to at most `MAX_ENTRY_AMOUNT`, each code with one scale; every text field
+    is text a store keeps within its column (`limits.storable`); `tags` is already
+    normalised (`normalize_tags`). The result equals ``JournalEntry(...)`` with the same fields; a
     property test holds the two equal.
     """
     entry: JournalEntry = object.__new__(JournalEntry)
