@@ -7,9 +7,11 @@ writers run together, so two imports of overlapping files would insert the same 
 account at the same moment and the second would fail on the unique key. An import (a
 `Ledger.load`) therefore first takes a transaction-scoped advisory lock on its ledger:
 imports into one ledger follow one another, and each sees everything the one before it
-committed, as on SQLite, so the overlap is found "already present". Imports into other
-ledgers, and readers, do not wait. Single posts race optimistically and retry a lost
-unique-key race (`Ledger._write`).
+committed, as on SQLite, so the overlap is found "already present". Every other write
+takes the same lock shared: posts run beside each other (they race optimistically and
+retry a lost unique-key race, `Ledger._write`) but not beside an import, so a post and an
+import of one entry id follow one another too. Imports into other ledgers, and readers, do
+not wait.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from ledgercore.store.errors import DatabaseBusy, TotalLimit
 # ledger's key. The two-key form keeps them apart from single-key locks of other code.
 _IMPORT_LOCK = 0x4C43_0001
 _LOCK_SQL = text("SELECT pg_advisory_xact_lock(:space, :ledger)")
+_SHARED_LOCK_SQL = text("SELECT pg_advisory_xact_lock_shared(:space, :ledger)")
 
 
 def serialise_loads(connection: Connection, ledger_id: int) -> None:
@@ -34,6 +37,18 @@ def serialise_loads(connection: Connection, ledger_id: int) -> None:
     """
     if connection.dialect.name == "postgresql":
         connection.execute(_LOCK_SQL, {"space": _IMPORT_LOCK, "ledger": ledger_id})
+
+
+def share_with_loads(connection: Connection, ledger_id: int) -> None:
+    """Let no import into this ledger run beside this write (PostgreSQL), until commit.
+
+    Every write but an import takes the import lock in shared mode, first: posts still
+    run beside each other, but an import and a post of the same entry id follow one
+    another, so whichever comes second finds the entry "already present" instead of
+    failing on the unique key.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(_SHARED_LOCK_SQL, {"space": _IMPORT_LOCK, "ledger": ledger_id})
 
 
 def busy(error: OperationalError, waited: float) -> DatabaseBusy | None:

@@ -300,8 +300,6 @@ class Ledger:
         status_rows = transfer_statuses  # read after the stream, as `openings`
 
         def work(connection: Connection) -> LoadResult:
-            # Imports into one ledger follow one another (see `contention`).
-            contention.serialise_loads(connection, self._catalog.ledger_id)
             with _collector_paused():
                 return stream(connection)
 
@@ -340,7 +338,9 @@ class Ledger:
 
         # One attempt: the batches are a stream, consumed by the first try, so a lost
         # race is the caller's to retry with the stream again.
-        return self._write(work, attempts=1)
+        # Imports into one ledger follow one another, and no post runs beside one
+        # (see `contention`).
+        return self._write(work, attempts=1, load=True)
 
     def reverse(self, entry_id: str, reversal_id: str,
                 entry_at: datetime | None = None) -> JournalEntry:
@@ -582,11 +582,22 @@ class Ledger:
 
     # -- units of work ----------------------------------------------------------------
 
-    def _write(self, work: Callable[[Connection], T], attempts: int = _ATTEMPTS) -> T:
+    def _write(self, work: Callable[[Connection], T], attempts: int = _ATTEMPTS, *,
+               load: bool = False) -> T:
+        """Run `work` in a write transaction, retrying a lost unique-key race.
+
+        On PostgreSQL an import (`load`) holds its ledger's import lock exclusively and
+        every other write holds it shared, taken first (`contention`): an import and a
+        post of one entry id follow one another, and the lock order cannot deadlock.
+        """
         for attempt in range(attempts):
             asked = time.monotonic()
             try:
                 with self._transaction(write=True) as connection:
+                    if load:
+                        contention.serialise_loads(connection, self._catalog.ledger_id)
+                    else:
+                        contention.share_with_loads(connection, self._catalog.ledger_id)
                     return work(connection)
             except DBAPIError as exc:
                 refusal = contention.refusal(exc, time.monotonic() - asked)

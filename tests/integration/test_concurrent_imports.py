@@ -62,3 +62,41 @@ def test_overlapping_imports_converge_on_sqlite(sqlite_url: str, tmp_path: Path)
 
 def test_overlapping_imports_converge_on_postgresql(pg_url: str, tmp_path: Path) -> None:
     _converge(pg_url, tmp_path)
+
+
+# A process that posts a file's entries through the API (`Ledger.post`), one entry a
+# transaction, at a given instant: a post racing an import of the same ids.
+_POST_AT = """
+import sys, time
+from ledgercore.providers.layer_entries import read_layer_entries
+from ledgercore.store import Ledger
+batch = read_layer_entries(sys.argv[4])
+time.sleep(max(0.0, float(sys.argv[1]) - time.time()))
+with Ledger.open(sys.argv[2], ledger=sys.argv[3]) as book:
+    book.define_accounts(batch.accounts)
+    for entry in batch.entries:
+        book.post([entry])
+"""
+
+
+def test_posts_racing_imports_of_the_same_ids_converge_on_postgresql(
+        pg_url: str, tmp_path: Path) -> None:
+    """Half the processes import overlapping files, half post the same entries one by
+    one: every process ends with exit 0, and the books equal the sequential import's. A
+    post that commits an id first makes the import find it "already present" (and the
+    reverse), never a unique-key crash."""
+    files = _files(tmp_path)
+    sequential = unique_name("sequential")
+    with Ledger.open(pg_url, ledger=sequential) as book:
+        for path, _ in files:
+            import_file(book, PayloadKind.LAYER_ENTRIES, path)
+    racing = unique_name("racing")
+    at = time.time() + 2.0
+    runs = [_import(pg_url, racing, path, at) if index % 2 else
+            python(_POST_AT, str(at), pg_url, racing, str(path),
+                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            for index, (path, _) in enumerate(files)]
+    for run in runs:
+        _, stderr = run.communicate(timeout=180)
+        assert run.returncode == 0 and "Traceback" not in stderr, stderr
+    assert _figures(pg_url, racing) == _figures(pg_url, sequential)
