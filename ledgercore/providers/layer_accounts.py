@@ -12,7 +12,7 @@ entries file mentions and refuses one id described two incompatible ways.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ledgercore.domain import (
@@ -186,3 +186,35 @@ def nested_accounts(nodes: tuple[NestedApiLedgerAccount, ...], root: str,
         yield path, node, parent_id
         node_id = node.id.id or node.id.stable_name
         yield from nested_accounts(node.sub_accounts, f"{path}.sub_accounts", node_id)
+
+
+def chart_accounts(nodes: Iterable[tuple[str, SingleApiChartAccount | NestedApiLedgerAccount,
+                                         str | None]],
+                   ) -> tuple[list[Account], list[LedgerError]]:
+    """A chart's accounts from its ``(json path, node, parent id)`` walk, parents first,
+    and every problem found (a bad node, an id twice, a chart that is not a forest), each
+    at the path of the node it concerns, so a user fixes the file in one pass."""
+    accounts: list[Account] = []
+    problems: list[LedgerError] = []
+    seen: dict[str, str] = {}
+    for path, node, parent_id in nodes:
+        try:
+            account = to_account(node, path, parent_id)
+        except LedgerError as error:
+            problems.append(error)
+            continue
+        if account.id in seen:
+            problems.append(InvalidAccount(
+                f"account {account.id} appears twice in the chart (first at {seen[account.id]})",
+                path=f"{path}.id", account_id=account.id))
+            continue
+        seen[account.id] = path
+        accounts.append(account)
+    if not problems:
+        try:
+            ChartOfAccounts(accounts)
+        except LedgerError as error:
+            account_id = error.details.get("account_id")
+            error.path = seen.get(account_id, "$.data.accounts") if account_id else error.path
+            problems.append(error)
+    return accounts, problems

@@ -15,12 +15,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ledgercore.domain import Account, ChartOfAccounts, InvalidAccount, LedgerError
 from ledgercore.providers.batch import ImportBatch, PayloadKind
 from ledgercore.providers.documents import read_document
 from ledgercore.providers.errors import from_validation_error, refuse
 from ledgercore.providers.kinds import wrong_kind
-from ledgercore.providers.layer_accounts import nested_accounts, to_account
+from ledgercore.providers.layer_accounts import chart_accounts, nested_accounts
 from ledgercore.providers.layer_models import LedgerBalancesResponse
 
 
@@ -63,29 +62,7 @@ def import_layer_balances(document: Any, *, source: str | None = None) -> Import
             stable name, an undeterminable type, ...), the first raised.
     """
     model = parse_layer_balances(document, source=source)
-    accounts: list[Account] = []
-    problems: list[LedgerError] = []
-    seen: dict[str, str] = {}
-    for path, node, parent_id in nested_accounts(model.data.accounts, "$.data.accounts"):
-        try:
-            account = to_account(node, path, parent_id)
-        except LedgerError as error:
-            problems.append(error)
-            continue
-        if account.id in seen:
-            problems.append(InvalidAccount(
-                f"account {account.id} appears twice in the chart (first at {seen[account.id]})",
-                path=f"{path}.id", account_id=account.id))
-            continue
-        seen[account.id] = path
-        accounts.append(account)
-    if not problems:
-        try:
-            ChartOfAccounts(accounts)
-        except LedgerError as error:
-            account_id = error.details.get("account_id")
-            error.path = seen.get(account_id, "$.data.accounts") if account_id else error.path
-            problems.append(error)
+    accounts, problems = chart_accounts(nested_accounts(model.data.accounts, "$.data.accounts"))
     if problems:
         raise refuse(problems, source=source)
     return ImportBatch(PayloadKind.LAYER_BALANCES, accounts=tuple(accounts), source=source)

@@ -16,13 +16,12 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ledgercore.domain import Account, ChartOfAccounts, InvalidAccount, LedgerError
 from ledgercore.providers.batch import ImportBatch, PayloadKind
 from ledgercore.providers.documents import read_document
 from ledgercore.providers.errors import from_validation_error, refuse
 from ledgercore.providers.fields import PAYLOAD_CONFIG
 from ledgercore.providers.kinds import wrong_kind
-from ledgercore.providers.layer_accounts import to_account
+from ledgercore.providers.layer_accounts import chart_accounts
 from ledgercore.providers.layer_models import SingleApiChartAccount
 
 
@@ -71,27 +70,7 @@ def import_layer_chart(document: Any, *, source: str | None = None) -> ImportBat
             stable name used twice), the first raised.
     """
     model = parse_layer_chart(document, source=source)
-    accounts: list[Account] = []
-    problems: list[LedgerError] = []
-    seen: dict[str, str] = {}
-    for path, node, parent_id in _nodes(model.data.accounts, "$.data.accounts", None):
-        try:
-            account = to_account(node, path, parent_id)
-        except LedgerError as error:
-            problems.append(error)
-            continue
-        if account.id in seen:
-            problems.append(InvalidAccount(
-                f"account {account.id} appears twice in the chart (first at {seen[account.id]})",
-                path=f"{path}.id", account_id=account.id))
-            continue
-        seen[account.id] = path
-        accounts.append(account)
-    if not problems:
-        try:
-            ChartOfAccounts(accounts)
-        except LedgerError as error:
-            problems.append(error)
+    accounts, problems = chart_accounts(_nodes(model.data.accounts, "$.data.accounts", None))
     if problems:
         raise refuse(problems, source=source)
     return ImportBatch(PayloadKind.LAYER_CHART, accounts=tuple(accounts), source=source)
