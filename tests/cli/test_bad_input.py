@@ -158,7 +158,7 @@ def test_a_bad_bound_touches_no_database(args: list[str], run: Run, db: str) -> 
 
 
 def test_a_bad_tag_touches_no_database(run: Run, db: str) -> None:
-    assert_refused(run("entries", "--tag", "no-equals-sign"), None, "--tag")
+    assert_refused(run("entries", "--tag", "no-equals-sign"), "invalid_filter", "--tag")
     assert not Path(db.removeprefix("sqlite:///")).exists()
 
 

@@ -216,4 +216,4 @@ def test_a_start_after_the_end_is_refused(layer_db: str) -> None:
 
 @pytest.mark.parametrize("tag", ["department", "=design"])
 def test_a_bad_tag_is_refused(tag: str, layer_db: str) -> None:
-    assert_refused(run_on(layer_db)("balances", "--tag", tag), None, "--tag", tag)
+    assert_refused(run_on(layer_db)("balances", "--tag", tag), "invalid_filter", "--tag", tag)

@@ -46,20 +46,20 @@ def test_downgrade_drops_the_books_and_upgrade_restores_an_empty_schema(run: Run
 
 
 def test_unknown_revision_is_usage_error(run: Run, db: str) -> None:
-    assert_refused(run("db", "upgrade", "--revision", "no-such-revision"), None,
+    assert_refused(run("db", "upgrade", "--revision", "no-such-revision"), "unknown_revision",
                    "no-such-revision")
     assert migrate.current(db) is None
 
 
 @pytest.mark.parametrize("url", ["not a url", "nosuchdriver://x/y"])
 def test_a_bad_database_url_is_usage_error(url: str) -> None:
-    assert_refused(invoke(["--db", url, "balances"]), None, "--db")
+    assert_refused(invoke(["--db", url, "balances"]), "invalid_database_url", "--db")
 
 
 def test_a_database_that_cannot_be_opened_is_usage_error(tmp_path: Path) -> None:
     url = sqlite_url(tmp_path / "no" / "such" / "dir" / "books.db")
     for command in (["db", "current"], ["db", "upgrade"]):
-        assert_refused(invoke(["--db", url, *command]), None, url)
+        assert_refused(invoke(["--db", url, *command]), "database_unavailable", url)
     # A command that only reads does not try to create the file at all.
     assert_refused(invoke(["--db", url, "balances"]), "database_not_found", "books.db")
 
