@@ -16,6 +16,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
+from ledgercore.cli.errors import UsageRefused, fail
 from ledgercore.cli.render import err
 
 INTERNAL_ERROR = 3
@@ -27,7 +28,11 @@ class CrashGuardedGroup(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, typer.TyperException):
+        except (typer.Exit, typer.Abort):
+            raise
+        except typer.TyperException as exc:
+            if getattr(exc, "exit_code", None) == 2 and hasattr(exc, "format_message"):
+                _usage(exc)  # an option the command cannot parse: one coded paragraph
             raise
         except Exception:  # a bug: say so, keep the traceback
             traceback.print_exc()
@@ -35,3 +40,16 @@ class CrashGuardedGroup(TyperGroup):
                         f"not your input); the traceback above says where. Exit status "
                         f"{INTERNAL_ERROR}.", highlight=False)
             raise typer.Exit(INTERNAL_ERROR) from None
+
+
+def _usage(error: Any) -> None:
+    """Refuse a command line the framework could not parse as the documented paragraph.
+
+    (Options of the top-level command are parsed before any command runs, so their errors
+    keep the framework's usage box, with the same exit status 2.)
+    """
+    path = getattr(getattr(error, "ctx", None), "command_path", None) or "ledgercore"
+    # The program's own name, however it was started (`python -m ledgercore`, a test).
+    where = " ".join(["ledgercore", *path.split()[1:]])
+    fail(f"{error.format_message().rstrip('.')}. `{where} --help` lists what it takes.",
+         UsageRefused.code)

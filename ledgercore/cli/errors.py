@@ -57,6 +57,13 @@ class InvalidOption(LedgerError):
     code = "invalid_option"
 
 
+class UsageRefused(LedgerError):
+    """The command line itself could not be parsed: an unknown option, a choice that is
+    not one of the listed values, a missing argument."""
+
+    code = "usage"
+
+
 class MissingExtra(LedgerError):
     """The command needs an optional dependency that is not installed."""
 

@@ -171,3 +171,18 @@ def test_usage_errors_exit_2(args: list[str], run: Run) -> None:
     outcome = run(*args)
     assert outcome.exit_code == 2 and outcome.stdout == ""
     assert outcome.stderr and "Traceback" not in outcome.stderr
+
+
+@pytest.mark.parametrize(("args", "where"), [
+    (["journals", "list", "--entry-type", "JNLX"], "--entry-type"),
+    (["balances", "--basis", "modified"], "--basis"),
+    (["balances", "--no-such-option"], "--no-such-option"),
+    (["verify", "alpaca-jit-balances"], "ledgercore verify alpaca-jit-balances --help"),
+    (["import", "bank-statements", "x"], "bank-statements"),
+])
+def test_a_command_line_that_cannot_be_parsed_is_one_coded_paragraph(
+        args: list[str], where: str, run: Run, db: str) -> None:
+    """A subcommand's usage error is the documented paragraph ending in [usage], naming
+    the option and the --help to read, and nothing is created."""
+    assert_refused(run(*args), "usage", where)
+    assert not Path(db.removeprefix("sqlite:///")).exists()
