@@ -44,11 +44,14 @@ def add(ctx: typer.Context, account_id: Annotated[str, typer.Argument(metavar="I
         account = Account(account_id, name, kind, parent_id=parent)
         guard = parse_floor(floor) if floor is not None else None
     with book(ctx, create=True) as ledger:
+        known = {a.id: a for a in ledger.chart()}.get(account_id)
         new = ledger.define_accounts([account])
         if floor is not None:
             ledger.set_floor(account_id, guard)
+    # A known account takes the labels given (its name and parent are labels, not identity).
+    status = "added" if new else ("already defined" if known == account else "updated")
     shown = "" if floor is None else f", floor {guard or 'none'}"
-    render.plain(f"account {account_id} {'added' if new else 'already defined'}{shown}")
+    render.plain(f"account {account_id} {status}{shown}")
 
 
 @app.command("floor")

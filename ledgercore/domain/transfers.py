@@ -83,8 +83,9 @@ def cash(code: str) -> Commodity:
 
 
 def security(symbol: str) -> Commodity:
-    """The commodity of a security: quantities to 9 decimals."""
-    return Commodity(symbol, SECURITY_SCALE)
+    """The commodity of a security: quantities to 9 decimals, one per symbol whatever
+    its case (``aapl`` is ``AAPL``)."""
+    return Commodity(symbol.upper(), SECURITY_SCALE)
 
 
 def is_security(commodity: Commodity) -> bool:

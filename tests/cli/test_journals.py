@@ -126,7 +126,8 @@ def test_accounts_add_refuses_a_bad_type_or_floor(run: Run) -> None:
     assert run("accounts", "add", "x", "--type", "ASSET", "--name", "X").exit_code == 0
     # A name is a label: a later definition relabels the account (docs/providers.md,
     # "Data over time"); its type is fixed once it has postings.
-    assert run("accounts", "add", "x", "--type", "ASSET", "--name", "Y").exit_code == 0
+    relabelled = run("accounts", "add", "x", "--type", "ASSET", "--name", "Y")
+    assert relabelled.exit_code == 0 and "account x updated" in relabelled.stdout
 
 
 def test_journal_commands_create_no_database_and_no_ledger(run: Run, db: str) -> None:

@@ -107,3 +107,7 @@ def test_requests_are_validated_and_refusals_name_the_kind() -> None:
     assert parse_floor("none") is None and parse_floor("-0010.50") == "-10.5"
     with pytest.raises(LedgerError):
         parse_floor("1e3")
+
+
+def test_a_symbol_is_one_commodity_whatever_its_case() -> None:
+    assert security("aapl") == security("AAPL") == security("AaPl")
