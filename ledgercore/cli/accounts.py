@@ -14,8 +14,8 @@ from typing import Annotated
 import typer
 
 from ledgercore.cli import render
+from ledgercore.cli.books import open_ledger
 from ledgercore.cli.errors import refusals
-from ledgercore.cli.journals import book
 from ledgercore.domain.accounts import Account, AccountType
 from ledgercore.domain.errors import InvalidRequest
 from ledgercore.domain.transfers import parse_floor
@@ -43,7 +43,7 @@ def add(ctx: typer.Context, account_id: Annotated[str, typer.Argument(metavar="I
                                  path="$.type") from None
         account = Account(account_id, name, kind, parent_id=parent)
         guard = parse_floor(floor) if floor is not None else None
-    with book(ctx, create=True) as ledger:
+    with open_ledger(ctx, create=True) as ledger:
         known = {a.id: a for a in ledger.chart()}.get(account_id)
         new = ledger.define_accounts([account])
         if floor is not None:
@@ -60,6 +60,6 @@ def set_floor(ctx: typer.Context, account_id: Annotated[str, typer.Argument(meta
     """Guard an account at N ('none': unguard it)."""
     with refusals():
         guard = parse_floor(floor)
-    with book(ctx) as ledger:
+    with open_ledger(ctx) as ledger:
         ledger.set_floor(account_id, guard)
     render.plain(f"account {account_id}: floor {guard or 'none'}")

@@ -10,8 +10,6 @@ error (`ledgercore.cli.crash`), with its traceback.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -22,7 +20,8 @@ import typer
 
 from ledgercore import reports
 from ledgercore.cli import accounts, journals, render
-from ledgercore.cli.errors import database_errors, fail, migrations, readable, refusals
+from ledgercore.cli.books import open_ledger
+from ledgercore.cli.errors import fail, migrations, readable, refusals
 from ledgercore.cli.ledgers import ledgers as ledgers_command
 from ledgercore.cli.options import GlobalOptionsAnywhere
 from ledgercore.domain import (
@@ -108,22 +107,6 @@ def main(ctx: typer.Context,
              "--version", is_eager=True, callback=_print_version,
              help="Print ledgercore's version and exit.")] = False) -> None:
     ctx.obj = Options(db, ledger)
-
-
-@contextmanager
-def open_ledger(ctx: typer.Context, *, create: bool = False) -> Iterator[Ledger]:
-    """The ledger `--db` and `--ledger` name.
-
-    Only commands that write provider data pass `create=True`: they create the database
-    file, migrate its schema and add the ledger when missing. Every other command refuses
-    instead (`database_not_found`, `not_a_ledger_database`, `schema_out_of_date`,
-    `unknown_ledger`) and creates nothing.
-    """
-    options: Options = ctx.obj
-    with refusals(), database_errors(options.db):
-        ledger = Ledger.open(options.db, ledger=options.ledger, create=create, upgrade=create)
-    with refusals(), ledger:
-        yield ledger
 
 
 def _revision(db: str | None) -> str:

@@ -11,8 +11,6 @@ adds to every row.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
@@ -20,7 +18,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ledgercore.cli import render
-from ledgercore.cli.errors import database_errors, fail, refusals
+from ledgercore.cli.books import open_ledger
+from ledgercore.cli.errors import fail, refusals
 from ledgercore.domain.errors import InvalidRequest, LedgerError
 from ledgercore.domain.transfers import EntryType, Transfer, TransferStatus, cash, security
 from ledgercore.store import Ledger
@@ -40,21 +39,6 @@ class Format(StrEnum):
 
 
 FormatOption = Annotated[Format, typer.Option("--format")]
-
-
-@contextmanager
-def book(ctx: typer.Context, *, create: bool = False) -> Iterator[Ledger]:
-    """The ledger the global ``--db`` / ``--ledger`` options name, refusals as exit 2.
-
-    Only `accounts add` creates the database, its schema and the ledger (`create`): every
-    other command refuses an unknown ledger (`unknown_ledger`) and creates nothing, so a
-    typo in ``--ledger`` never leaves a ledger behind.
-    """
-    options = ctx.obj
-    with refusals(), database_errors(options.db):
-        ledger = Ledger.open(options.db, ledger=options.ledger, create=create, upgrade=create)
-    with refusals(), ledger:
-        yield ledger
 
 
 def show(transfers: list[Transfer], format: Format, *, many: bool) -> None:
@@ -120,7 +104,7 @@ def create(ctx: typer.Context,
             except LedgerError as error:
                 raise InvalidRequest(error.message, path="$.currency") from None
             units = _units(commodity.parse, amount or "", "$.amount")
-    with book(ctx) as ledger:
+    with open_ledger(ctx) as ledger:
         made = ledger.transfer(source, target, units, commodity, price=price,
                                description=description, idempotency_key=idempotency_key,
                                transfer_id=journal_id, hold=hold)
@@ -144,7 +128,7 @@ def list_journals(ctx: typer.Context,
     wanted = TransferFilter(status, entry_type, _day(after, "--after"),
                             _day(before, "--before"), from_account, to_account)
     found: list[Transfer] = []
-    with book(ctx) as ledger:
+    with open_ledger(ctx) as ledger:
         cursor = None
         while True:
             page = ledger.list_transfers(wanted, cursor, limit=1000)
@@ -159,7 +143,7 @@ def list_journals(ctx: typer.Context,
 def delete(ctx: typer.Context, journal_id: Annotated[str, typer.Argument(metavar="ID")],
            format: FormatOption = Format.text) -> None:
     """Delete a pending journal (anything else: cannot_be_deleted)."""
-    with book(ctx) as ledger:
+    with open_ledger(ctx) as ledger:
         show([ledger.delete_transfer(journal_id)], format, many=False)
 
 
@@ -167,7 +151,7 @@ def delete(ctx: typer.Context, journal_id: Annotated[str, typer.Argument(metavar
 def execute(ctx: typer.Context, journal_id: Annotated[str, typer.Argument(metavar="ID")],
             format: FormatOption = Format.text) -> None:
     """Execute a pending journal now (post its entry)."""
-    with book(ctx) as ledger:
+    with open_ledger(ctx) as ledger:
         show([ledger.execute_transfer(journal_id)], format, many=False)
 
 
@@ -175,7 +159,7 @@ def execute(ctx: typer.Context, journal_id: Annotated[str, typer.Argument(metava
 def cancel(ctx: typer.Context, journal_id: Annotated[str, typer.Argument(metavar="ID")],
            format: FormatOption = Format.text) -> None:
     """Cancel (void) a pending journal: release its hold."""
-    with book(ctx) as ledger:
+    with open_ledger(ctx) as ledger:
         show([ledger.void_transfer(journal_id)], format, many=False)
 
 
@@ -186,7 +170,7 @@ def settle(ctx: typer.Context,
     """End a day: its pending journals (and older ones) are executed or rejected."""
     wanted = _day(day, "--date")
     assert wanted is not None
-    with book(ctx) as ledger:
+    with open_ledger(ctx) as ledger:
         moved = ledger.settle(wanted)
     if format is Format.json:
         render.print_json([t.to_alpaca() for t in moved])
@@ -204,7 +188,7 @@ def policy(ctx: typer.Context,
                "--sandbox/--live", help="Honour description fixtures.")] = False) -> None:
     """Set the ledger's journal limit and sandbox mode."""
     limit = None if pending_above in (None, "none") else pending_above
-    with book(ctx) as ledger:
+    with open_ledger(ctx) as ledger:
         ledger.set_transfer_policy(limit, sandbox)
     render.plain(f"journals above {limit or 'any amount (no limit)'} stay pending; "
                  f"sandbox {'on' if sandbox else 'off'}")

@@ -30,8 +30,8 @@ from ledgercore.cli.app import (
     Vendor,
     _criteria,
     _query,
-    open_ledger,
 )
+from ledgercore.cli.books import open_ledger
 from ledgercore.cli.errors import InvalidOption, MissingExtra, fail, refusals
 from ledgercore.cli.render import _print_table
 from ledgercore.domain import EndSemantics, Period, ReportingBasis, format_fixed, parse_bound
