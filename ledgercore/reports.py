@@ -129,7 +129,7 @@ def layer_entries(ledger: Ledger, entries: list[JournalEntry]) -> dict[str, Any]
     return layer_entries_response(ledger.chart(), entries)
 
 
-def entry_json(entry: JournalEntry, ledger: Ledger) -> dict[str, Any]:
+def entry_json(entry: JournalEntry, chart: ChartOfAccounts) -> dict[str, Any]:
     """One entry in Layer's shape (the JSON format of `ledgercore entries`).
 
     Each line item also names its ``commodity`` and gives its ``quantity`` as an exact
@@ -137,28 +137,15 @@ def entry_json(entry: JournalEntry, ledger: Ledger) -> dict[str, Any]:
     own format, `--format layer`, carries USD only).
     """
     from ledgercore.domain import format_minor
-    from ledgercore.providers.layer_export import instant_text, line_item_json
+    from ledgercore.providers.layer_export import entry_object, line_item_json
 
-    chart = ledger.chart()
-    party = entry.counterparty
-    assert entry.created_at is not None
     lines = []
     for item in entry.line_items:
         line = line_item_json(entry, item, chart.get(item.account_id))
         line["commodity"] = item.commodity.code
         line["quantity"] = format_minor(item.amount, item.commodity.scale)
         lines.append(line)
-    kind = None if party is None else party.kind.value.lower()
-    return {
-        "type": "Ledger_Entry", "id": entry.id, "entry_type": entry.entry_type,
-        "date": instant_text(entry.created_at), "entry_at": instant_text(entry.entry_at),
-        "reversal_of_id": entry.reversal_of_id, "reversal_id": entry.reversal_id,
-        "memo": entry.description,
-        "tags": [{"key": key, "value": value} for key, value in entry.tags],
-        "customer": {"id": party.id} if party is not None and kind == "customer" else None,
-        "vendor": {"id": party.id} if party is not None and kind == "vendor" else None,
-        "line_items": lines,
-    }
+    return entry_object(entry, lines)
 
 
 ENTRY_COLUMNS = ("entry_id", "entry_at", "entry_type", "memo", "position", "account_id",

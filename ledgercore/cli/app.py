@@ -378,7 +378,8 @@ def entries(ctx: typer.Context, start: Start = None, end: End = None,
         if format is EntryFormat.layer:
             render.print_json(reports.layer_entries(ledger, found))
         elif format is EntryFormat.json:
-            render.print_json([reports.entry_json(entry, ledger) for entry in found])
+            chart = ledger.chart()
+            render.print_json([reports.entry_json(entry, chart) for entry in found])
         elif format is EntryFormat.csv:
             render.write_csv(reports.entry_rows(ledger, found), always=reports.ENTRY_COLUMNS)
         else:

@@ -137,6 +137,12 @@ def entry_json(chart: ChartOfAccounts, entry: JournalEntry) -> dict[str, Any]:
             raise InvalidCommodity(
                 f"entry {entry.id} moves {item.commodity.code}; the Layer format carries USD "
                 f"cents only", entry_id=entry.id, commodity=item.commodity.code)
+    return entry_object(entry, [line_item_json(entry, item, chart.get(item.account_id))
+                                for item in entry.line_items])
+
+
+def entry_object(entry: JournalEntry, line_items: list[dict[str, Any]]) -> dict[str, Any]:
+    """An entry's ``Ledger_Entry`` fields around its line items, as given."""
     party = entry.counterparty
     assert entry.created_at is not None
     return {
@@ -149,8 +155,7 @@ def entry_json(chart: ChartOfAccounts, entry: JournalEntry) -> dict[str, Any]:
                      else None),
         "vendor": ({"id": party.id} if party and party.kind is CounterpartyKind.VENDOR
                    else None),
-        "line_items": [line_item_json(entry, item, chart.get(item.account_id))
-                       for item in entry.line_items],
+        "line_items": line_items,
     }
 
 
