@@ -21,12 +21,6 @@ from ledgercore.domain import LedgerError
 
 SUPPORTED = ("sqlite", "postgresql", "postgres")
 
-# The payload kinds `ledgercore import` takes: a refusal names one only when it is one (a
-# POST request body is "found" as a request, which nothing imports).
-_IMPORTABLE = frozenset({"layer-entries", "layer-balances", "layer-chart",
-                         "alpaca-jit-balances", "alpaca-journals"})
-
-
 class ConfirmationRequired(LedgerError):
     """A command that destroys data was not told to go ahead (`db downgrade`)."""
 
@@ -100,7 +94,7 @@ def refusals(source: Path | None = None) -> Iterator[None]:
         found = exc.details.get("found")
         if exc.code == "wrong_payload_kind" and not found and source is not None:
             found = _kind_of(source)
-        if found and found in _IMPORTABLE:
+        if found and _importable(found):
             fix = f" Name it as {found}: `ledgercore import {found} FILE`."
         elif source is not None:
             fix = " Nothing of this file was written: correct it and run the command again."
@@ -141,6 +135,14 @@ def database_refusal(exc: DBAPIError) -> LedgerError | None:
         return TotalLimit("a sum in this report passes 2^63 - 1 minor units, more than "
                           "SQLite adds exactly; narrow the range, or use PostgreSQL")
     return None
+
+
+def _importable(kind: str) -> bool:
+    """Whether `ledgercore import` reads payloads of `kind` (a POST request body is
+    "found" as a request, which nothing imports)."""
+    from ledgercore.providers import PayloadKind
+
+    return kind in {k.value for k in PayloadKind}
 
 
 def _kind_of(source: Path) -> str | None:

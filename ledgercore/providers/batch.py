@@ -19,7 +19,7 @@ from ledgercore.domain import Account, ChartOfAccounts, JournalEntry
 
 
 class PayloadKind(StrEnum):
-    """The four payload kinds, named as on the command line."""
+    """The payload kinds, named as on the command line (`ledgercore import KIND`)."""
 
     LAYER_ENTRIES = "layer-entries"
     LAYER_BALANCES = "layer-balances"

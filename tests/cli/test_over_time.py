@@ -331,6 +331,7 @@ def test_a_post_request_body_is_refused(run: Run, db: str, tmp_path: Path) -> No
         "description": "test text /fixtures/status=rejected/fixtures/"}))
     outcome = run("import", "alpaca-journals", request)
     assert_refused(outcome, "wrong_payload_kind", "request body")
+    assert "ledgercore import request" not in outcome.stderr  # no such command to suggest
     with Ledger.open(db) as book:
         assert len(book.chart()) == 0
 
