@@ -61,13 +61,15 @@ _LOCK = ("SELECT account_id, floor FROM account_guards WHERE {keys} AND floor IS
 # join that locks the guards and reads the balances in one statement would re-check only
 # the locked rows once it got the lock, and read the balances of its older snapshot: the
 # race test overdrew the account that way, 19 transfers of 700 out of 10,000.)
-_BALANCES = "SELECT account_id, commodity_id, balance FROM guarded_balances WHERE {keys}"
-# What pending transfers would take out: from a DEBIT-normal source, into a CREDIT-normal
-# destination (the side whose normal balance a transfer's execution lowers).
-_HELD_OUT = ("SELECT from_account_id, commodity_id, SUM(amount) FROM transfers "
-             "WHERE {keys} AND status = 'pending' GROUP BY from_account_id, commodity_id")
-_HELD_IN = ("SELECT to_account_id, commodity_id, SUM(amount) FROM transfers "
-            "WHERE {keys} AND status = 'pending' GROUP BY to_account_id, commodity_id")
+# One statement reads both what the accounts hold (kind 0) and what pending transfers
+# would take out of them (kind 1): from a DEBIT-normal source, or into a CREDIT-normal
+# destination, the side whose normal balance a transfer's execution lowers.
+_STANDING = ("SELECT 0, account_id, commodity_id, balance FROM guarded_balances "
+             "WHERE {balances} "
+             "UNION ALL SELECT 1, from_account_id, commodity_id, SUM(amount) FROM transfers "
+             "WHERE {outgoing} AND status = 'pending' GROUP BY from_account_id, commodity_id "
+             "UNION ALL SELECT 1, to_account_id, commodity_id, SUM(amount) FROM transfers "
+             "WHERE {incoming} AND status = 'pending' GROUP BY to_account_id, commodity_id")
 _ADD = ("INSERT INTO guarded_balances (account_id, commodity_id, ledger_id, balance) "
         "VALUES (:account, :commodity, :ledger, :change) "
         "ON CONFLICT (account_id, commodity_id) "
@@ -135,11 +137,7 @@ def check(connection: Connection, catalog: Catalog, posted: Changes,
 def _decide(connection: Connection, catalog: Catalog, floors: dict[int, str], posted: Changes,
             held: Changes, *, entry_id: str | None) -> None:
     """Steps 2 to 4 of the module docstring, the guards of `floors` locked."""
-    dialect = connection.dialect.name
-    balances = {(a, c): b for a, c, b in fetch_all(
-        connection, _sql(dialect, _BALANCES, "account_id"),
-        {"keys": list_value(dialect, sorted(floors))})}
-    holds = _holds(connection, catalog, sorted(floors))
+    balances, holds = _standing(connection, catalog, sorted(floors))
     problems: list[LedgerError] = []
     writes: list[dict[str, int]] = []
     for slot in {**posted, **held}:
@@ -177,11 +175,9 @@ def shortfall_now(connection: Connection, catalog: Catalog, account_id: str,
     if key not in floors:
         return 0
     commodity_key = catalog.commodity_key[commodity.code]
-    rows = fetch_all(connection, "SELECT balance FROM guarded_balances WHERE account_id = "
-                                 ":account AND commodity_id = :commodity",
-                     {"account": key, "commodity": commodity_key})
-    posted = rows[0][0] if rows else 0
-    held = _holds(connection, catalog, [key]).get((key, commodity_key), 0)
+    balances, holds = _standing(connection, catalog, [key])
+    posted = balances.get((key, commodity_key), 0)
+    held = holds.get((key, commodity_key), 0)
     return max(0, floor_units(floors[key], commodity.scale) - (posted - held))
 
 
@@ -258,20 +254,30 @@ def _lock(connection: Connection, keys: Iterable[int]) -> dict[int, str]:
         "keys": list_value(dialect, wanted)})}
 
 
-def _holds(connection: Connection, catalog: Catalog, guarded: list[int]) -> dict[tuple[int, int],
-                                                                                   int]:
+Sums = dict[tuple[int, int], int]  # (account key, commodity key) -> minor units
+
+
+def _standing(connection: Connection, catalog: Catalog, guarded: list[int]) -> tuple[Sums,
+                                                                                      Sums]:
+    """The posted balances and the holds of the `guarded` accounts (locked), per
+    (account key, commodity key), in one statement."""
     debit = [key for key in guarded if catalog.posting_key[catalog.account_id[key]][1]
              is Direction.DEBIT]
     credit = [key for key in guarded if key not in set(debit)]
     dialect = connection.dialect.name
-    holds: dict[tuple[int, int], int] = {}
-    for keys, sql, column in ((debit, _HELD_OUT, "from_account_id"),
-                              (credit, _HELD_IN, "to_account_id")):
-        if keys:
-            for account, commodity, amount in fetch_all(connection, _sql(dialect, sql, column),
-                                                        {"keys": list_value(dialect, keys)}):
-                holds[(account, commodity)] = int(amount)
-    return holds
+    found: tuple[Sums, Sums] = ({}, {})
+    for kind, account, commodity, amount in fetch_all(connection, _standing_sql(dialect), {
+            "balances": list_value(dialect, guarded), "outgoing": list_value(dialect, debit),
+            "incoming": list_value(dialect, credit)}):
+        found[kind][(account, commodity)] = int(amount)
+    return found
+
+
+@lru_cache(maxsize=4)
+def _standing_sql(dialect: str) -> str:
+    return _STANDING.format(balances=members(dialect, "balances", "account_id"),
+                            outgoing=members(dialect, "outgoing", "from_account_id"),
+                            incoming=members(dialect, "incoming", "to_account_id"))
 
 
 def _account_key(connection: Connection, catalog: Catalog, account_id: str) -> int:

@@ -15,13 +15,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
 from ledgercore.domain.closing import PeriodClose
 from ledgercore.domain.closing import refuse_closed as refuse
 from ledgercore.domain.entries import JournalEntry
 from ledgercore.store.catalog import Catalog
+from ledgercore.store.driver import fetch_all
 from ledgercore.store.instants import from_micros
 from ledgercore.store.schema import journal_entries, ledgers, period_closes
 
@@ -35,7 +36,9 @@ def closed_until(connection: Connection, ledger_id: int, *, exclusive: bool = Fa
     sql = _READ
     if connection.dialect.name in _LOCK:
         sql = _LOCK[connection.dialect.name].format(mode="UPDATE" if exclusive else "SHARE")
-    value = connection.execute(text(sql), {"ledger": ledger_id}).scalar_one()
+    # The driver's cursor: SQLAlchemy's own execution would cost a one-entry post a
+    # fifth of its time for this one-row read.
+    value = fetch_all(connection, sql, {"ledger": ledger_id})[0][0]
     return None if value is None else int(value)
 
 
