@@ -42,6 +42,10 @@ class Catalog:
     commodity: dict[int, Commodity] = field(default_factory=dict)
     # account id -> (key, normality): what writing a line needs, in one lookup.
     posting_key: dict[str, tuple[int, Direction]] = field(default_factory=dict)
+    # Accounts seen to have a guard row (`ledgercore.store.guards`), so a transfer's
+    # sender is given its default guard without a read each time: a row is never
+    # deleted, and a rollback reloads the catalog, which forgets them.
+    guard_rows: set[int] = field(default_factory=set)
     # False for a schema older than migration 0006 (no `description` column yet), as
     # migration 0002 reads it.
     described: bool = True
@@ -64,6 +68,7 @@ class Catalog:
             .where(commodities.c.ledger_id == self.ledger_id)).all()
         self.commodity = {row.id: Commodity(row.code, row.scale) for row in found}
         self.commodity_key = {row.code: row.id for row in found}
+        self.guard_rows = set()
 
     def ensure_commodities(self, connection: Connection, wanted: Iterable[Commodity]) -> None:
         """Record commodities not yet known; refuse a known code with another scale.

@@ -198,8 +198,11 @@ def set_floor(connection: Connection, catalog: Catalog, account_id: str, floor: 
     _require_writer(connection)
     floor = parse_floor(floor)
     key = _account_key(connection, catalog, account_id)
+    if keep_existing and key in catalog.guard_rows:
+        return False
     found = _guard_row(connection, key)
     if found is not None and keep_existing:
+        catalog.guard_rows.add(key)
         return False
     newly_guarded = floor is not None and (found is None or found[0] is None)
     if newly_guarded:

@@ -1,12 +1,12 @@
 """Two-phase transfers in the store: create, execute, void, delete, settle.
 
 A transfer (`ledgercore.domain.transfers`) is a row of ``transfers`` plus one row of
-``transfer_events`` per status it entered. Only execution writes to the journal: it
-posts exactly one entry, whose id is the transfer's, crediting the source and debiting
-the destination, through `ledgercore.store.posting.post` (so the balance guards of
-`ledgercore.store.guards` check it like any posting). A pending transfer writes no
-entry; the guards count its amount as a hold on its source. Every function runs inside
-the caller's write transaction (`Ledger._write`), so a refusal writes nothing.
+``transfer_events`` per status it entered after the one it was made in. Only execution
+writes to the journal: it posts exactly one entry, whose id is the transfer's, crediting
+the source and debiting the destination, through `ledgercore.store.posting.post` (so the
+balance guards of `ledgercore.store.guards` check it like any posting). A pending
+transfer writes no entry; the guards count its amount as a hold on its source. Every
+function runs inside the caller's write transaction (`Ledger._write`), so a refusal writes nothing.
 
 Concurrency: a new transfer's check and write are one step under the source's guard
 lock (see `guards`); a transition reads its transfer ``FOR UPDATE`` on PostgreSQL (one
@@ -64,11 +64,10 @@ _INSERT = ("INSERT INTO transfers (ledger_id, external_id, from_account_id, to_a
            "fixture, created_at, system_date, settle_date, pending_from, pending_until) VALUES "
            "(:ledger, :external_id, :from_account, :to_account, :commodity, :amount, :price, "
            ":status, :description, :idempotency_key, :digest, :fixture, :created_at, "
-           ":system_date, :settle_date, :pending_from, :pending_until) RETURNING id")
-_FIRST_EVENT = ("INSERT INTO transfer_events (transfer_id, seq, status, at) VALUES "
-                "(:transfer, 0, :status, :at)")
+           ":system_date, :settle_date, :pending_from, :pending_until)")
+# A transition after the creation, which is event 0 and not stored (see `events`).
 _EVENT = ("INSERT INTO transfer_events (transfer_id, seq, status, at) VALUES "
-          "(:transfer, (SELECT coalesce(max(seq) + 1, 0) FROM transfer_events "
+          "(:transfer, (SELECT coalesce(max(seq) + 1, 1) FROM transfer_events "
           "WHERE transfer_id = :transfer), :status, :at)")
 
 
@@ -147,7 +146,7 @@ def create(connection: Connection, catalog: Catalog, request: TransferRequest, *
     pending = status is TransferStatus.PENDING
     if pending:
         guards.check(connection, catalog, {}, _holds(catalog, request))
-    key = fetch_all(connection, _INSERT, {
+    run(connection, _INSERT, {
         "ledger": catalog.ledger_id, "external_id": transfer_id, "from_account": source,
         "to_account": target, "commodity": catalog.commodity_key[request.commodity.code],
         "amount": request.amount, "price": request.price, "status": status.value,
@@ -155,8 +154,7 @@ def create(connection: Connection, catalog: Catalog, request: TransferRequest, *
         "digest": digest, "fixture": None if fixture is None else fixture.value,
         "created_at": at, "system_date": today.isoformat(),
         "settle_date": None if pending else today.isoformat(),
-        "pending_from": at if pending else None, "pending_until": None})[0][0]
-    run(connection, _FIRST_EVENT, {"transfer": key, "status": status.value, "at": at})
+        "pending_from": at if pending else None, "pending_until": None})
     transfer = Transfer(transfer_id, request.from_account, request.to_account,
                         request.commodity, request.amount, status, from_micros(at), today,
                         None if pending else today, request.price, request.description,
@@ -250,11 +248,19 @@ def get(connection: Connection, catalog: Catalog, transfer_id: str) -> Transfer:
 
 
 def events(connection: Connection, catalog: Catalog, transfer_id: str) -> list[TransferEvent]:
-    """Every status the transfer entered, oldest first. Raises NotFound."""
-    key, _ = _load(connection, catalog, transfer_id, lock=False)
-    return [TransferEvent(TransferStatus(status), from_micros(at)) for status, at in fetch_all(
-        connection, "SELECT status, at FROM transfer_events WHERE transfer_id = :transfer "
-                    "ORDER BY seq", {"transfer": key})]
+    """Every status the transfer entered, oldest first. Raises NotFound.
+
+    The first, its creation, is read off the transfer's row rather than stored (a write
+    fewer per transfer; migration 0009): made at ``created_at``, pending if it ever was
+    (only a pending transfer changes status), else in the status it still has.
+    """
+    key, transfer = _load(connection, catalog, transfer_id, lock=False)
+    rows = fetch_all(connection, "SELECT status, at FROM transfer_events "
+                                 "WHERE transfer_id = :transfer ORDER BY seq",
+                     {"transfer": key})
+    made = TransferStatus.PENDING if rows else transfer.status
+    return [TransferEvent(made, transfer.created_at), *(
+        TransferEvent(TransferStatus(status), from_micros(at)) for status, at in rows)]
 
 
 def transfer_of(catalog: Catalog, row: tuple[Any, ...]) -> Transfer:

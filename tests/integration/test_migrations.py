@@ -13,7 +13,15 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from ledgercore.config import create_engine
-from ledgercore.domain import USD, Direction, JournalEntry, LineItem, ReportingBasis
+from ledgercore.domain import (
+    USD,
+    Account,
+    AccountType,
+    Direction,
+    JournalEntry,
+    LineItem,
+    ReportingBasis,
+)
 from ledgercore.store import Ledger, SchemaOutOfDate, migrate
 from ledgercore.store.schema import metadata
 from tests.property.cash_strategies import CHART, START
@@ -189,3 +197,44 @@ def test_a_line_item_is_in_its_entrys_ledger(empty_url: str) -> None:
                 "FROM line_items l, ledgers b WHERE b.name = 'b' AND l.position = 0"))
     finally:
         engine.dispose()
+
+
+def test_0010_reads_the_creation_event_off_the_transfer(empty_url: str) -> None:
+    """Migration 0010 drops the stored creation events (event 0) and its downgrade puts
+    them back: each transfer's history reads the same before, between and after."""
+    migrate.upgrade(empty_url)
+    book = Ledger.open(empty_url, ledger="moves")
+    book.define_accounts([Account("capital", "Capital", AccountType.EQUITY),
+                          Account("a", "A", AccountType.ASSET),
+                          Account("b", "B", AccountType.ASSET)])
+    book.post([JournalEntry("fund", START, (LineItem("a", USD, 500, Direction.DEBIT),
+                                            LineItem("capital", USD, 500, Direction.CREDIT)))])
+    made = [book.transfer("a", "b", 10, hold=False).id,
+            book.transfer("a", "b", 20, hold=True).id]
+    book.execute_transfer(made[1])
+    made.append(book.transfer("a", "b", 30, hold=True).id)
+    book.void_transfer(made[2])
+    made.append(book.transfer("a", "b", 40, hold=True).id)
+    history = {t: book.transfer_events(t) for t in made}
+    assert [e.status.value for e in history[made[1]]] == ["pending", "executed"]
+    assert [e.status.value for e in history[made[0]]] == ["executed"]
+    book.close()
+
+    def stored_creations() -> list[tuple[str, int]]:
+        engine = create_engine(empty_url)
+        with engine.connect() as connection:
+            rows = connection.execute(text(
+                "SELECT status, seq FROM transfer_events WHERE seq = 0 ORDER BY transfer_id"))
+            found = [(str(s), int(q)) for s, q in rows]
+        engine.dispose()
+        return found
+
+    assert stored_creations() == []
+    migrate.downgrade(empty_url, "0008")
+    assert stored_creations() == [("executed", 0), ("pending", 0), ("pending", 0),
+                                  ("pending", 0)]
+    migrate.upgrade(empty_url)
+    assert stored_creations() == []
+    book = Ledger.open(empty_url, ledger="moves")
+    assert {t: book.transfer_events(t) for t in made} == history
+    book.close()
