@@ -41,7 +41,7 @@ from ledgercore.domain.errors import (
     InvalidTransition,
     LedgerError,
 )
-from ledgercore.domain.limits import MAX_ID_LENGTH, check_text
+from ledgercore.domain.limits import MAX_ID_LENGTH, MAX_TOTAL, check_text
 from ledgercore.domain.money import Commodity, parse_minor
 
 SECURITY_SCALE = 9
@@ -305,6 +305,11 @@ def parse_floor(text: str | None) -> str | None:
         value = Decimal(stripped)
     except InvalidOperation:  # pragma: no cover - the pattern guards this
         raise InvalidRequest(f"floor {text!r} is not a decimal number", path="$.floor") from None
+    if abs(value) > MAX_TOTAL:
+        # No balance the store keeps goes past MAX_TOTAL minor units either way, so a
+        # floor beyond it (in whole units, larger still) could only be a typing slip.
+        raise InvalidRequest(f"floor {text!r} is beyond any balance a ledger holds (at most "
+                             f"{MAX_TOTAL:,} either way)", path="$.floor")
     return format(value.normalize(), "f") if value else "0"
 
 

@@ -122,6 +122,8 @@ def test_accounts_add_refuses_a_bad_type_or_floor(run: Run) -> None:
                    "invalid_request")
     assert_refused(run("accounts", "add", "x", "--type", "ASSET", "--name", "X", "--floor",
                        "ten"), "invalid_request")
+    assert_refused(run("accounts", "add", "x", "--type", "ASSET", "--name", "X", "--floor",
+                       "1" + "0" * 30), "invalid_request")
     assert run("accounts", "add", "x", "--type", "ASSET", "--name", "X").exit_code == 0
     assert run("accounts", "add", "x", "--type", "ASSET", "--name", "X").exit_code == 0
     # A name is a label: a later definition relabels the account (docs/providers.md,

@@ -107,6 +107,12 @@ def test_requests_are_validated_and_refusals_name_the_kind() -> None:
     assert parse_floor("none") is None and parse_floor("-0010.50") == "-10.5"
     with pytest.raises(LedgerError):
         parse_floor("1e3")
+    # No kept balance goes past MAX_TOTAL minor units: a floor beyond it is a slip.
+    assert parse_floor("-4000000000000000000") == "-4000000000000000000"
+    for beyond in ("4000000000000000001", "-99999999999999999999999999999999999999"):
+        with pytest.raises(LedgerError) as caught:
+            parse_floor(beyond)
+        assert (caught.value.code, caught.value.path) == ("invalid_request", "$.floor")
 
 
 def test_a_symbol_is_one_commodity_whatever_its_case() -> None:
