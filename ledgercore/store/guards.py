@@ -43,7 +43,6 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from ledgercore.config import WRITE_OPTION
-from ledgercore.domain.accounts import Direction
 from ledgercore.domain.entries import JournalEntry
 from ledgercore.domain.errors import LedgerError, UnknownAccount
 from ledgercore.domain.money import Commodity
@@ -61,15 +60,13 @@ _LOCK = ("SELECT account_id, floor FROM account_guards WHERE {keys} AND floor IS
 # join that locks the guards and reads the balances in one statement would re-check only
 # the locked rows once it got the lock, and read the balances of its older snapshot: the
 # race test overdrew the account that way, 19 transfers of 700 out of 10,000.)
-# One statement reads both what the accounts hold (kind 0) and what pending transfers
-# would take out of them (kind 1): from a DEBIT-normal source, or into a CREDIT-normal
-# destination, the side whose normal balance a transfer's execution lowers.
+# One statement reads both what the accounts hold (kind 0) and what their pending
+# transfers would take out of them (kind 1): a transfer lowers its source's balance in
+# the source's normal sign, whatever that normality (`ledgercore.store.transfers`).
 _STANDING = ("SELECT 0, account_id, commodity_id, balance FROM guarded_balances "
              "WHERE {balances} "
              "UNION ALL SELECT 1, from_account_id, commodity_id, SUM(amount) FROM transfers "
-             "WHERE {outgoing} AND status = 'pending' GROUP BY from_account_id, commodity_id "
-             "UNION ALL SELECT 1, to_account_id, commodity_id, SUM(amount) FROM transfers "
-             "WHERE {incoming} AND status = 'pending' GROUP BY to_account_id, commodity_id")
+             "WHERE {outgoing} AND status = 'pending' GROUP BY from_account_id, commodity_id")
 _ADD = ("INSERT INTO guarded_balances (account_id, commodity_id, ledger_id, balance) "
         "VALUES (:account, :commodity, :ledger, :change) "
         "ON CONFLICT (account_id, commodity_id) "
@@ -137,7 +134,7 @@ def check(connection: Connection, catalog: Catalog, posted: Changes,
 def _decide(connection: Connection, catalog: Catalog, floors: dict[int, str], posted: Changes,
             held: Changes, *, entry_id: str | None) -> None:
     """Steps 2 to 4 of the module docstring, the guards of `floors` locked."""
-    balances, holds = _standing(connection, catalog, sorted(floors))
+    balances, holds = _standing(connection, sorted(floors))
     problems: list[LedgerError] = []
     writes: list[dict[str, int]] = []
     for slot in {**posted, **held}:
@@ -175,7 +172,7 @@ def shortfall_now(connection: Connection, catalog: Catalog, account_id: str,
     if key not in floors:
         return 0
     commodity_key = catalog.commodity_key[commodity.code]
-    balances, holds = _standing(connection, catalog, [key])
+    balances, holds = _standing(connection, [key])
     posted = balances.get((key, commodity_key), 0)
     held = holds.get((key, commodity_key), 0)
     return max(0, floor_units(floors[key], commodity.scale) - (posted - held))
@@ -260,18 +257,14 @@ def _lock(connection: Connection, keys: Iterable[int]) -> dict[int, str]:
 Sums = dict[tuple[int, int], int]  # (account key, commodity key) -> minor units
 
 
-def _standing(connection: Connection, catalog: Catalog, guarded: list[int]) -> tuple[Sums,
-                                                                                      Sums]:
+def _standing(connection: Connection, guarded: list[int]) -> tuple[Sums, Sums]:
     """The posted balances and the holds of the `guarded` accounts (locked), per
     (account key, commodity key), in one statement."""
-    debit = [key for key in guarded if catalog.posting_key[catalog.account_id[key]][1]
-             is Direction.DEBIT]
-    credit = [key for key in guarded if key not in set(debit)]
     dialect = connection.dialect.name
+    keys = list_value(dialect, guarded)
     found: tuple[Sums, Sums] = ({}, {})
     for kind, account, commodity, amount in fetch_all(connection, _standing_sql(dialect), {
-            "balances": list_value(dialect, guarded), "outgoing": list_value(dialect, debit),
-            "incoming": list_value(dialect, credit)}):
+            "balances": keys, "outgoing": keys}):
         found[kind][(account, commodity)] = int(amount)
     return found
 
@@ -279,8 +272,7 @@ def _standing(connection: Connection, catalog: Catalog, guarded: list[int]) -> t
 @lru_cache(maxsize=4)
 def _standing_sql(dialect: str) -> str:
     return _STANDING.format(balances=members(dialect, "balances", "account_id"),
-                            outgoing=members(dialect, "outgoing", "from_account_id"),
-                            incoming=members(dialect, "incoming", "to_account_id"))
+                            outgoing=members(dialect, "outgoing", "from_account_id"))
 
 
 def _account_key(connection: Connection, catalog: Catalog, account_id: str) -> int:

@@ -4,7 +4,9 @@ Rules: fund and spend by `post`, create (held or executed at once), execute, voi
 delete, settle, raise or lower a floor. After every step, on SQLite and PostgreSQL: each
 account's posted balance, holds and available balance equal the model's, every
 transfer's status equals the model's, the guard's kept balances equal the posted ones,
-and no guarded account's available balance is negative (issue 16).
+and no guarded account's available balance is negative (issue 16). The machine runs
+over customers' assets (debit-normal) and over wallets the app owes (credit-normal): a
+transfer lowers its source in the source's normal sign either way.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from ledgercore.domain import USD, Account, AccountType, Direction, JournalEntry, LineItem
+from ledgercore.domain import USD, Account, AccountType, JournalEntry, LineItem
 from ledgercore.domain.errors import LedgerError
 from ledgercore.store import Ledger
 from ledgercore.store import guards as store_guards
@@ -41,16 +43,16 @@ class TransferMachine(RuleBasedStateMachine):
     """One fresh ledger per run; `url` is set by the test that runs the machine."""
 
     url = ""
+    kind = AccountType.ASSET  # the guarded accounts' type (and so their normality)
     transfers = Bundle("transfers")
 
     def __init__(self) -> None:
         super().__init__()
         self.book = Ledger.open(self.url, ledger=unique_name("machine"))
         self.book.define_accounts([Account("cap", "Capital", AccountType.EQUITY),
-                                   *(Account(a, a.upper(), AccountType.ASSET) for a in GUARDED)])
-        self.book.post([JournalEntry(f"open-{a}", T0, (
-            LineItem(a, USD, START, Direction.DEBIT),
-            LineItem("cap", USD, START, Direction.CREDIT))) for a in GUARDED])
+                                   *(Account(a, a.upper(), self.kind) for a in GUARDED)])
+        self.normal = Account("x", "X", self.kind).normal
+        self.book.post([self.entry(f"open-{a}", a, START) for a in GUARDED])
         self.book.set_floor(GUARDED, "0")
         self.posted = dict.fromkeys(GUARDED, START)
         self.floor = dict.fromkeys(GUARDED, 0)
@@ -61,6 +63,12 @@ class TransferMachine(RuleBasedStateMachine):
         self.book.close()
 
     # -- the model ----------------------------------------------------------------------
+
+    def entry(self, entry_id: str, account: str, change: int) -> JournalEntry:
+        """An entry changing `account`'s balance by `change` (normal sign) against capital."""
+        side = self.normal if change > 0 else self.normal.opposite
+        return JournalEntry(entry_id, T0, (LineItem(account, USD, abs(change), side),
+                                           LineItem("cap", USD, abs(change), side.opposite)))
 
     def held(self, account: str) -> int:
         return sum(int(t[2]) for t in self.made.values()  # type: ignore[call-overload]
@@ -78,16 +86,12 @@ class TransferMachine(RuleBasedStateMachine):
 
     @rule(account=accounts, amount=amounts)
     def fund(self, account: str, amount: int) -> None:
-        self.book.post([JournalEntry(f"in{next(self.ids)}", T0, (
-            LineItem(account, USD, amount, Direction.DEBIT),
-            LineItem("cap", USD, amount, Direction.CREDIT)))])
+        self.book.post([self.entry(f"in{next(self.ids)}", account, amount)])
         self.posted[account] += amount
 
     @rule(account=accounts, amount=amounts)
     def spend(self, account: str, amount: int) -> None:
-        entry = JournalEntry(f"out{next(self.ids)}", T0, (
-            LineItem(account, USD, amount, Direction.CREDIT),
-            LineItem("cap", USD, amount, Direction.DEBIT)))
+        entry = self.entry(f"out{next(self.ids)}", account, -amount)
         if self.available(account) - amount >= self.floor[account]:
             self.book.post([entry])
             self.posted[account] -= amount
@@ -194,15 +198,20 @@ class TransferMachine(RuleBasedStateMachine):
         assert {a: kept.get((a, "USD"), 0) for a in GUARDED} == self.posted
 
 
-def _run(url: str, examples: int) -> None:
-    machine = type("Machine", (TransferMachine,), {"url": url})
+def _run(url: str, kind: AccountType, examples: int) -> None:
+    machine = type("Machine", (TransferMachine,), {"url": url, "kind": kind})
     run_state_machine_as_test(machine, settings=settings(
         settings(), max_examples=examples, stateful_step_count=20))
 
 
-def test_transfers_against_the_model_on_sqlite(sqlite_url: str) -> None:
-    _run(sqlite_url, 15)
+KINDS = pytest.mark.parametrize("kind", [AccountType.ASSET, AccountType.LIABILITY])
 
 
-def test_transfers_against_the_model_on_postgresql(pg_url: str) -> None:
-    _run(pg_url, 8)
+@KINDS
+def test_transfers_against_the_model_on_sqlite(sqlite_url: str, kind: AccountType) -> None:
+    _run(sqlite_url, kind, 60)
+
+
+@KINDS
+def test_transfers_against_the_model_on_postgresql(pg_url: str, kind: AccountType) -> None:
+    _run(pg_url, kind, 15)

@@ -166,3 +166,24 @@ def test_wallets_the_app_owes_move_as_balances_do(database_url: str) -> None:
             book.transfer("bank", "w2", 1)
         assert mixed.value.code == "invalid_request"
         assert len(book.list_transfers().transfers) == 1
+
+
+def test_a_wallets_pending_transfers_hold_what_it_sends_not_what_it_receives(
+        database_url: str) -> None:
+    """A credit-normal sender's holds are its own pending transfers out: two holds that
+    together exceed its balance cannot both be made, and a transfer pending into it
+    neither lowers nor raises what it may send."""
+    with Ledger.open(database_url, ledger=unique_name()) as book:
+        book.define_accounts([Account("bank", "Bank", AccountType.ASSET),
+                              Account("w1", "Wallet 1", AccountType.LIABILITY),
+                              Account("w2", "Wallet 2", AccountType.LIABILITY)])
+        book.post([JournalEntry("fund", T0, (LineItem("bank", USD, 100, Direction.DEBIT),
+                                             LineItem("w1", USD, 100, Direction.CREDIT)))])
+        book.transfer("w1", "w2", 80, hold=True)
+        second = _code(lambda: book.transfer("w1", "w2", 80, hold=True))
+        assert (second.code, second.account_id) == ("insufficient_balance", "w1")
+        book.transfer("w1", "w2", 20, hold=True)  # exactly what is left
+        book.post([JournalEntry("fund2", T0, (LineItem("bank", USD, 50, Direction.DEBIT),
+                                              LineItem("w2", USD, 50, Direction.CREDIT)))])
+        book.transfer("w2", "w1", 50, hold=True)  # pending into w1 holds nothing of w1's
+        assert book.available(["w1"])["w1"]["USD"].held == 100
