@@ -41,14 +41,15 @@ from ledgercore.domain.errors import (
     InvalidTransition,
     LedgerError,
 )
-from ledgercore.domain.limits import MAX_ID_LENGTH, MAX_TOTAL, check_text
+from ledgercore.domain.limits import MAX_AMOUNT, MAX_ID_LENGTH, MAX_TOTAL, check_text
 from ledgercore.domain.money import Commodity, parse_minor
 
 SECURITY_SCALE = 9
 MAX_DESCRIPTION = 1024
-# The largest amount one transfer moves, in minor units: far below what a BIGINT holds
-# (9.2e18), so a kept balance of several cannot overflow. 10^9 USD, or 10^9 shares.
-MAX_TRANSFER = 10**18
+# The largest amount one transfer moves, in minor units: what one line of its entry may
+# hold (`limits.MAX_AMOUNT`), so a transfer accepted, even held, can always be posted.
+# 10^15 USD, or 10^8 shares (9 decimals).
+MAX_TRANSFER = MAX_AMOUNT
 # Minor-unit scales of the currencies that do not use cents; every other currency: 2.
 _CURRENCY_SCALES = {"JPY": 0, "KRW": 0, "CLP": 0, "ISK": 0, "VND": 0, "BHD": 3, "KWD": 3,
                     "OMR": 3, "JOD": 3, "TND": 3}

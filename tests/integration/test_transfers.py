@@ -187,3 +187,14 @@ def test_a_wallets_pending_transfers_hold_what_it_sends_not_what_it_receives(
                                               LineItem("w2", USD, 50, Direction.CREDIT)))])
         book.transfer("w2", "w1", 50, hold=True)  # pending into w1 holds nothing of w1's
         assert book.available(["w1"])["w1"]["USD"].held == 100
+
+
+def test_a_transfer_too_large_to_post_is_refused_when_asked_not_held(book: Ledger) -> None:
+    """Every transfer accepted can be posted: one larger than a line may hold is refused
+    at creation (held or not), never left pending to fail at execution."""
+    book.set_floor("a", None)
+    for hold in (True, False):
+        refused = _code(lambda hold=hold: book.transfer("a", "b", 10**17 + 1, hold=hold))
+        assert (refused.code, refused.path) == ("invalid_request", "$.amount")
+    largest = book.transfer("a", "b", 10**17, hold=True)
+    assert book.execute_transfer(largest.id).status is TransferStatus.EXECUTED

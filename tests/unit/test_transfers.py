@@ -93,7 +93,8 @@ def test_only_a_pending_transfer_moves_on(status: TransferStatus) -> None:
 def test_requests_are_validated_and_refusals_name_the_kind() -> None:
     for bad, path in ((TransferRequest("a", "a", USD, 1), "$.to_account"),
                       (TransferRequest("a", "b", USD, 0), "$.amount"),
-                      (TransferRequest("a", "b", USD, 10**18 + 1), "$.amount"),
+                      (TransferRequest("a", "b", USD, 10**17 + 1), "$.amount"),
+                      (TransferRequest("a", "b", security("AAPL"), 10**17 + 1), "$.qty"),
                       (TransferRequest("a", "b", security("X"), -1), "$.qty"),
                       (TransferRequest("a", "b", USD, 1, price="1"), "$.price"),
                       (TransferRequest("a", "b", USD, 1, description="x" * 1025),
