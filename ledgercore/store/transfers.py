@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from ledgercore.domain.entries import JournalEntry, LineItem
+from ledgercore.domain.entries import JournalEntry, prechecked_entry, prechecked_line
 from ledgercore.domain.errors import (
     Conflict,
     InsufficientAssets,
@@ -285,15 +285,21 @@ def rows_of(connection: Connection, catalog: Catalog,
 
 def _entry(catalog: Catalog, transfer: Transfer, effective: datetime) -> JournalEntry:
     """The transfer's journal entry: the source's balance falls and the target's rises,
-    each in its own normal sign (both accounts have the same normality: `create`)."""
+    each in its own normal sign (both accounts have the same normality: `create`).
+
+    Built without the entry's checks, which hold by construction: the request passed
+    `TransferRequest.validate` (ids and description storable, 0 < amount <= MAX_AMOUNT),
+    its two lines balance, and `effective` is an aware instant between its creation and
+    now. A test holds it equal to the checked construction.
+    """
     normal = catalog.posting_key[transfer.from_account][1]
-    return JournalEntry(
-        id=transfer.id, entry_at=effective, created_at=effective,
-        line_items=(LineItem(transfer.from_account, transfer.commodity, transfer.amount,
+    lines = (prechecked_line(transfer.from_account, transfer.commodity, transfer.amount,
                              normal.opposite),
-                    LineItem(transfer.to_account, transfer.commodity, transfer.amount,
-                             normal)),
-        entry_type=transfer.entry_type.value, description=transfer.description)
+             prechecked_line(transfer.to_account, transfer.commodity, transfer.amount,
+                             normal))
+    return prechecked_entry(transfer.id, effective, effective, lines,
+                            transfer.entry_type.value, transfer.description, None, (), None,
+                            None)
 
 
 def _holds(catalog: Catalog, request: TransferRequest) -> dict[tuple[str, Any], int]:
