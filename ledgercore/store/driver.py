@@ -155,12 +155,25 @@ def insert_one(connection: Connection, table: str, columns: Sequence[str],
                row: tuple[Any, ...]) -> int:
     """Insert one row whose first column, the integer key ``id``, is None; its new key.
 
-    SQLite only: a NULL ``INTEGER PRIMARY KEY`` takes the next row number.
+    One statement where reserving the key first (`reserve_keys`) would be two: on
+    SQLite a NULL ``INTEGER PRIMARY KEY`` takes the next row number; on PostgreSQL the
+    column's default takes its sequence's next value, returned.
     """
-    sql = insert_sql(table, tuple(columns))
+    if connection.dialect.name == "sqlite":
+        sql = insert_sql(table, tuple(columns))
+        with driver_cursor(connection, sql) as cursor:
+            cursor.execute(sql, row)
+            return int(cursor.lastrowid)
+    sql = _insert_returning(table, tuple(columns[1:]))
     with driver_cursor(connection, sql) as cursor:
-        cursor.execute(sql, row)
-        return int(cursor.lastrowid)
+        cursor.execute(sql, row[1:])
+        return int(cursor.fetchone()[0])
+
+
+@lru_cache(maxsize=16)
+def _insert_returning(table: str, columns: tuple[str, ...]) -> str:
+    return (f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+            f"({', '.join('%s' for _ in columns)}) RETURNING id")
 
 
 @lru_cache(maxsize=64)

@@ -215,6 +215,7 @@ def set_floor(connection: Connection, catalog: Catalog, account_id: str, floor: 
                     "(:account, :ledger, :floor) ON CONFLICT (account_id) DO UPDATE SET "
                     "floor = excluded.floor",
         {"account": key, "ledger": catalog.ledger_id, "floor": floor})
+    catalog.guard_rows.add(key)
     return True
 
 

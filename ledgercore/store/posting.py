@@ -310,8 +310,8 @@ def _write(connection: Connection, catalog: Catalog, entries: Sequence[JournalEn
             reversal_id = links.get(entry.id)
         heads.append(entry_tuple(None, ledger_id, entry, entry_at, created_at, entry_digest,
                                  reversal_id))
-    if len(heads) == 1 and connection.dialect.name == "sqlite":
-        # One entry (an app's post): SQLite numbers the row itself, one statement fewer.
+    if len(heads) == 1:
+        # One entry (an app's post): the database numbers the row, one statement fewer.
         keys = [insert_one(connection, "journal_entries", ENTRY_COLUMNS, heads[0])]
     else:
         keys = reserve_keys(connection, "journal_entries", len(heads))
