@@ -310,10 +310,12 @@ def verify_layer_balances_file(ledger: Ledger, path: str | PathLike[str], period
     """Verify a Layer balances response against itself and the ledger's figures.
 
     `entry_filter` is the response's own filter (its tags, customer or vendor), so a
-    filtered Layer figure is checked against the same entries.
+    filtered Layer figure is checked against the same entries. Closing entries are left
+    out: the provider never saw the ledger's own closes.
     """
     _, response = read_layer_balances(path)
-    recomputed = (ledger.rolled_balances(period, entry_filter or EntryFilter(), basis=basis)
+    recomputed = (ledger.rolled_balances(period, entry_filter or EntryFilter(), basis=basis,
+                                         closing_entries=False)
                   if len(ledger.chart()) else None)
     report = verify_layer_balances(response, recomputed)
     return with_false_reversals(report, ledger) if recomputed is not None else report

@@ -399,10 +399,19 @@ class Ledger:
 
     def rolled_balances(self, period: Period = ALL_TIME,
                         entry_filter: EntryFilter = ALL_ENTRIES,
-                        basis: ReportingBasis = ReportingBasis.ACCRUAL,
-                        ) -> dict[str, RolledBalance]:
-        """Every account's own and rolled-up balances (as `ledgercore.domain.roll_up`)."""
-        own = self.balances(period, entry_filter, basis=basis)
+                        basis: ReportingBasis = ReportingBasis.ACCRUAL, *,
+                        closing_entries: bool = True) -> dict[str, RolledBalance]:
+        """Every account's own and rolled-up balances (as `ledgercore.domain.roll_up`).
+
+        `closing_entries=False` leaves out the entries of period closes and reopenings,
+        the ledger's own bookkeeping: what a provider that never saw them reports.
+        """
+        if closing_entries:
+            own = self.balances(period, entry_filter, basis=basis)
+        else:
+            own = self._read(lambda c: statements.own_balances(
+                c, self._catalog, period, entry_filter, basis,
+                statements.closing_entries(c, self._catalog)))
         return roll_up(self._catalog.chart, own)
 
     def statement(self, account_id: str, period: Period = ALL_TIME,

@@ -14,7 +14,17 @@ import pytest
 
 from ledgercore.store import Ledger
 
-from .conftest import ALPACA_JIT, LAYER_BALANCES, Q1, altered, assert_refused, load, run_on
+from .conftest import (
+    ALPACA_JIT,
+    LAYER_BALANCES,
+    LAYER_ENTRIES,
+    Q1,
+    altered,
+    assert_refused,
+    load,
+    run_on,
+    sqlite_url,
+)
 
 DISCREPANCY_KEYS = {"account_id", "account_name", "check", "reported", "recomputed",
                     "difference"}
@@ -30,6 +40,19 @@ def test_the_correct_examples_verify(layer_db: str, alpaca_db: str) -> None:
     assert inclusive.exit_code == 0
     alpaca = run_on(alpaca_db)("verify", "alpaca-jit-balances", ALPACA_JIT, "--format", "json")
     assert alpaca.exit_code == 0 and alpaca.json()["ok"] is True
+
+
+def test_a_close_of_the_books_is_not_a_discrepancy(tmp_path: Path) -> None:
+    """Closing entries are the ledger's own bookkeeping, which the provider never saw:
+    after a close inside the range (and after reopening it) the figures still agree."""
+    run = run_on(sqlite_url(tmp_path / "closed.db"))
+    for kind, path in (("layer-balances", LAYER_BALANCES), ("layer-entries", LAYER_ENTRIES)):
+        assert run("import", kind, path, "--quiet").exit_code == 0
+    assert run("period", "close", "--through", "2024-02-29").exit_code == 0
+    closed = run("verify", "layer-balances", LAYER_BALANCES, *Q1, "--format", "json")
+    assert closed.exit_code == 0 and closed.json()["discrepancies"] == []
+    assert run("period", "reopen", "--through", "2024-02-29").exit_code == 0
+    assert run("verify", "layer-balances", LAYER_BALANCES, *Q1).exit_code == 0
 
 
 def test_the_wrong_range_is_caught(layer_db: str) -> None:
