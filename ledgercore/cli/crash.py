@@ -23,31 +23,45 @@ INTERNAL_ERROR = 3
 
 
 class CrashGuardedGroup(TyperGroup):
-    """A command group whose unexpected exceptions exit `INTERNAL_ERROR`, traceback kept."""
+    """A command group whose unexpected exceptions exit `INTERNAL_ERROR`, traceback kept,
+    and whose unparseable command lines are the documented ``[usage]`` paragraph."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        # The group's own options (--db, --ledger, ...) are parsed here, before any
+        # command runs: their errors would otherwise keep the framework's usage box.
+        try:
+            return super().parse_args(ctx, args)
+        except Exception as exc:
+            if _unparseable(exc):
+                _usage(exc)
+            raise
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort):
             raise
-        except typer.TyperException as exc:
-            if getattr(exc, "exit_code", None) == 2 and hasattr(exc, "format_message"):
+        except Exception as exc:
+            if _unparseable(exc):
                 _usage(exc)  # an option the command cannot parse: one coded paragraph
-            raise
-        except Exception:  # a bug: say so, keep the traceback
-            traceback.print_exc()
+            if isinstance(exc, typer.TyperException) or hasattr(exc, "exit_code"):
+                raise  # the framework's own outcome (an exit, a help page)
+            traceback.print_exc()  # a bug: say so, keep the traceback
             err().print(f"[bold red]internal error:[/] ledgercore failed unexpectedly (a bug, "
                         f"not your input); the traceback above says where. Exit status "
                         f"{INTERNAL_ERROR}.", highlight=False)
             raise typer.Exit(INTERNAL_ERROR) from None
 
 
-def _usage(error: Any) -> None:
-    """Refuse a command line the framework could not parse as the documented paragraph.
+def _unparseable(error: Exception) -> bool:
+    """A command line the framework could not parse (Typer's copy of Click or Click's own
+    usage error, told apart by duck typing), other than no arguments at all (its help)."""
+    return (getattr(error, "exit_code", None) == 2 and hasattr(error, "format_message")
+            and type(error).__name__ != "NoArgsIsHelpError")
 
-    (Options of the top-level command are parsed before any command runs, so their errors
-    keep the framework's usage box, with the same exit status 2.)
-    """
+
+def _usage(error: Any) -> None:
+    """Refuse a command line the framework could not parse as the documented paragraph."""
     path = getattr(getattr(error, "ctx", None), "command_path", None) or "ledgercore"
     # The program's own name, however it was started (`python -m ledgercore`, a test).
     where = " ".join(["ledgercore", *path.split()[1:]])

@@ -179,6 +179,10 @@ def test_usage_errors_exit_2(args: list[str], run: Run) -> None:
     (["balances", "--no-such-option"], "--no-such-option"),
     (["verify", "alpaca-jit-balances"], "ledgercore verify alpaca-jit-balances --help"),
     (["import", "bank-statements", "x"], "bank-statements"),
+    # The top-level command's own options are parsed before any command runs.
+    (["--no-such-option", "balances"], "ledgercore --help"),
+    (["--format", "json", "balances"], "--format"),
+    (["--ledger"], "--ledger"),
 ])
 def test_a_command_line_that_cannot_be_parsed_is_one_coded_paragraph(
         args: list[str], where: str, run: Run, db: str) -> None:
