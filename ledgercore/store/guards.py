@@ -52,6 +52,8 @@ from ledgercore.store.driver import driver_cursor, fetch_all, in_driver_style, l
 
 # (account id, commodity) -> change in minor units, normal sign.
 Changes = Mapping[tuple[str, Commodity], int]
+# (account key, commodity key) -> minor units, normal sign.
+Sums = dict[tuple[int, int], int]
 
 _LOCK = ("SELECT account_id, floor FROM account_guards WHERE {keys} AND floor IS NOT NULL "
          "ORDER BY account_id")
@@ -253,9 +255,6 @@ def _lock(connection: Connection, keys: Iterable[int]) -> dict[int, str]:
         sql += " FOR UPDATE"
     return {key: floor for key, floor in fetch_all(connection, sql, {
         "keys": list_value(dialect, wanted)})}
-
-
-Sums = dict[tuple[int, int], int]  # (account key, commodity key) -> minor units
 
 
 def _standing(connection: Connection, guarded: list[int]) -> tuple[Sums, Sums]:
