@@ -190,8 +190,9 @@ def policy(ctx: typer.Context,
     limit = None if pending_above in (None, "none") else pending_above
     with open_ledger(ctx) as ledger:
         ledger.set_transfer_policy(limit, sandbox)
-    render.plain(f"journals above {limit or 'any amount (no limit)'} stay pending; "
-                 f"sandbox {'on' if sandbox else 'off'}")
+    held = ("no limit: every journal executes when made" if limit is None
+            else f"journals above {limit} stay pending")
+    render.plain(f"{held}; sandbox {'on' if sandbox else 'off'}")
 
 
 def with_available(ledger: Ledger, rows: list[BalanceRow], period: Period,

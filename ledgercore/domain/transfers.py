@@ -289,28 +289,35 @@ def check_transition(transfer_id: str, current: TransferStatus,
 
 # -- balance guards ---------------------------------------------------------------------
 
-def parse_floor(text: str | None) -> str | None:
+def parse_floor(text: str | None, *, name: str = "floor") -> str | None:
     """A floor as given (``"0"``, ``"-500"``, ``"12.5"``) in its canonical decimal form;
     None or ``"none"`` means no guard.
 
+    Args:
+        name: what the number is, for the refusal and its path (``pending_above``, a
+            ledger's pending limit, is read the same way but may not be negative).
+
     Raises:
-        InvalidRequest: not a plain decimal number.
+        InvalidRequest: not a plain decimal number, or beyond any balance a ledger keeps.
     """
     if text is None or text.strip().lower() == "none":
         return None
     stripped = text.strip()
+    path = f"$.{name}"
     if not _PLAIN_DECIMAL.fullmatch(stripped) or len(stripped) > 40:
-        raise InvalidRequest(f"floor {text!r} is not a decimal number (or 'none')",
-                             path="$.floor")
+        raise InvalidRequest(f"{name} {text!r} is not a decimal number (or 'none')", path=path)
     try:
         value = Decimal(stripped)
     except InvalidOperation:  # pragma: no cover - the pattern guards this
-        raise InvalidRequest(f"floor {text!r} is not a decimal number", path="$.floor") from None
+        raise InvalidRequest(f"{name} {text!r} is not a decimal number", path=path) from None
     if abs(value) > MAX_TOTAL:
         # No balance the store keeps goes past MAX_TOTAL minor units either way, so a
-        # floor beyond it (in whole units, larger still) could only be a typing slip.
-        raise InvalidRequest(f"floor {text!r} is beyond any balance a ledger holds (at most "
-                             f"{MAX_TOTAL:,} either way)", path="$.floor")
+        # number beyond it (in whole units, larger still) could only be a typing slip.
+        raise InvalidRequest(f"{name} {text!r} is beyond any balance a ledger holds (at most "
+                             f"{MAX_TOTAL:,} either way)", path=path)
+    if name == "pending_above" and value < 0:
+        raise InvalidRequest(f"pending_above {text!r} is negative; a journal's amount is "
+                             f"never below 0 (use 0 to hold every journal)", path=path)
     return format(value.normalize(), "f") if value else "0"
 
 

@@ -91,7 +91,8 @@ def set_policy(connection: Connection, catalog: Catalog, wanted: TransferPolicy)
     run(connection, "INSERT INTO transfer_policies (ledger_id, pending_above, sandbox) VALUES "
                     "(:ledger, :above, :sandbox) ON CONFLICT (ledger_id) DO UPDATE SET "
                     "pending_above = excluded.pending_above, sandbox = excluded.sandbox",
-        {"ledger": catalog.ledger_id, "above": parse_floor(wanted.pending_above),
+        {"ledger": catalog.ledger_id,
+         "above": parse_floor(wanted.pending_above, name="pending_above"),
          "sandbox": int(wanted.sandbox)})
 
 

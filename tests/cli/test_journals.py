@@ -80,6 +80,17 @@ def test_list_filters_newest_first_and_delete_only_pending(run: Run) -> None:
     assert "available" not in run("balances", "--format", "json").json()[0]
 
 
+def test_the_pending_limit_is_a_non_negative_amount(run: Run) -> None:
+    _setup(run)
+    for bad in ("-5", "1e99", "9" * 30):
+        refused = run("journals", "policy", "--pending-above", bad)
+        assert_refused(refused, "invalid_request", "pending_above")
+    none = run("journals", "policy", "--pending-above", "none")
+    assert none.exit_code == 0 and "no limit" in none.stdout
+    zero = run("journals", "policy", "--pending-above", "0")
+    assert zero.exit_code == 0 and "above 0 stay pending" in zero.stdout
+
+
 def test_settle_and_sandbox_fixtures(run: Run) -> None:
     _setup(run)
     assert run("journals", "policy", "--pending-above", "10", "--sandbox").exit_code == 0
