@@ -54,7 +54,9 @@ def add(ctx: typer.Context, account_id: Annotated[str, typer.Argument(metavar="I
     render.plain(f"account {account_id} {status}{shown}")
 
 
-@app.command("floor")
+# A negative floor (a credit limit) is written as it reads, `accounts floor ID -500`: the
+# command takes no option of its own, so a word starting with "-" is its N, not an option.
+@app.command("floor", context_settings={"ignore_unknown_options": True})
 def set_floor(ctx: typer.Context, account_id: Annotated[str, typer.Argument(metavar="ID")],
               floor: Annotated[str, typer.Argument(metavar="N")]) -> None:
     """Guard an account at N ('none': unguard it)."""

@@ -80,6 +80,19 @@ def test_list_filters_newest_first_and_delete_only_pending(run: Run) -> None:
     assert "available" not in run("balances", "--format", "json").json()[0]
 
 
+def test_a_negative_floor_is_written_as_it_reads(run: Run) -> None:
+    """`accounts floor ID -500` sets a credit limit of 500 (not an unknown option -5)."""
+    _setup(run)
+    set_to = run("accounts", "floor", "c1", "-500")
+    assert set_to.exit_code == 0 and "floor -500" in set_to.stdout
+    assert_refused(run("accounts", "floor", "c1", "--bogus"), "invalid_request", "floor")
+    # 100.00 in the account, a credit limit of 500.00: 600.00 may go, not a cent more.
+    assert_refused(run("journals", "create", "--from", "c1", "--to", "c2", "--amount",
+                       "600.01"), "insufficient_balance")
+    assert run("journals", "create", "--from", "c1", "--to", "c2", "--amount",
+               "600").exit_code == 0
+
+
 def test_the_pending_limit_is_a_non_negative_amount(run: Run) -> None:
     _setup(run)
     for bad in ("-5", "1e99", "9" * 30):
