@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -146,47 +147,49 @@ def test_settlement_refuses_a_transfer_whose_source_fell_below_its_floor(book: L
     assert _code(lambda: book.delete_transfer(early.id)).code == "cannot_be_deleted"
 
 
-def test_wallets_the_app_owes_move_as_balances_do(database_url: str) -> None:
+def _fund(book: Ledger, entry_id: str, wallet: str, amount: int) -> None:
+    """The app takes `amount` into its bank and owes it to `wallet`."""
+    book.post([JournalEntry(entry_id, T0, (LineItem("bank", USD, amount, Direction.DEBIT),
+                                           LineItem(wallet, USD, amount, Direction.CREDIT)))])
+
+
+@pytest.fixture
+def wallets(database_url: str) -> Iterator[Ledger]:
+    """A bank account and two wallets an app owes its customers (credit-normal)."""
+    with Ledger.open(database_url, ledger=unique_name()) as book:
+        book.define_accounts([Account("bank", "Bank", AccountType.ASSET),
+                              Account("w1", "Wallet 1", AccountType.LIABILITY),
+                              Account("w2", "Wallet 2", AccountType.LIABILITY)])
+        yield book
+
+
+def test_wallets_the_app_owes_move_as_balances_do(wallets: Ledger) -> None:
     """Between two credit-normal accounts (wallets an app owes its customers) a transfer
     lowers the sender's balance and raises the receiver's, and the sender is guarded; a
     transfer between accounts of different normality is refused, nothing written."""
-    with Ledger.open(database_url, ledger=unique_name()) as book:
-        book.define_accounts([Account("bank", "Bank", AccountType.ASSET),
-                              Account("w1", "Wallet 1", AccountType.LIABILITY),
-                              Account("w2", "Wallet 2", AccountType.LIABILITY)])
-        book.post([JournalEntry("fund", T0, (LineItem("bank", USD, 500, Direction.DEBIT),
-                                             LineItem("w1", USD, 500, Direction.CREDIT)))])
-        book.transfer("w1", "w2", 200)
-        ending = {a: b["USD"].ending for a, b in book.balances().items()}
-        assert (ending["w1"], ending["w2"]) == (300, 200)
-        with pytest.raises(LedgerError) as refused:
-            book.transfer("w2", "w1", 201)
-        assert (refused.value.code, refused.value.account_id) == ("insufficient_balance", "w2")
-        with pytest.raises(LedgerError) as mixed:
-            book.transfer("bank", "w2", 1)
-        assert mixed.value.code == "invalid_request"
-        assert len(book.list_transfers().transfers) == 1
+    _fund(wallets, "fund", "w1", 500)
+    wallets.transfer("w1", "w2", 200)
+    ending = {a: b["USD"].ending for a, b in wallets.balances().items()}
+    assert (ending["w1"], ending["w2"]) == (300, 200)
+    refused = _code(lambda: wallets.transfer("w2", "w1", 201))
+    assert (refused.code, refused.account_id) == ("insufficient_balance", "w2")
+    assert _code(lambda: wallets.transfer("bank", "w2", 1)).code == "invalid_request"
+    assert len(wallets.list_transfers().transfers) == 1
 
 
 def test_a_wallets_pending_transfers_hold_what_it_sends_not_what_it_receives(
-        database_url: str) -> None:
+        wallets: Ledger) -> None:
     """A credit-normal sender's holds are its own pending transfers out: two holds that
     together exceed its balance cannot both be made, and a transfer pending into it
     neither lowers nor raises what it may send."""
-    with Ledger.open(database_url, ledger=unique_name()) as book:
-        book.define_accounts([Account("bank", "Bank", AccountType.ASSET),
-                              Account("w1", "Wallet 1", AccountType.LIABILITY),
-                              Account("w2", "Wallet 2", AccountType.LIABILITY)])
-        book.post([JournalEntry("fund", T0, (LineItem("bank", USD, 100, Direction.DEBIT),
-                                             LineItem("w1", USD, 100, Direction.CREDIT)))])
-        book.transfer("w1", "w2", 80, hold=True)
-        second = _code(lambda: book.transfer("w1", "w2", 80, hold=True))
-        assert (second.code, second.account_id) == ("insufficient_balance", "w1")
-        book.transfer("w1", "w2", 20, hold=True)  # exactly what is left
-        book.post([JournalEntry("fund2", T0, (LineItem("bank", USD, 50, Direction.DEBIT),
-                                              LineItem("w2", USD, 50, Direction.CREDIT)))])
-        book.transfer("w2", "w1", 50, hold=True)  # pending into w1 holds nothing of w1's
-        assert book.available(["w1"])["w1"]["USD"].held == 100
+    _fund(wallets, "fund", "w1", 100)
+    wallets.transfer("w1", "w2", 80, hold=True)
+    second = _code(lambda: wallets.transfer("w1", "w2", 80, hold=True))
+    assert (second.code, second.account_id) == ("insufficient_balance", "w1")
+    wallets.transfer("w1", "w2", 20, hold=True)  # exactly what is left
+    _fund(wallets, "fund2", "w2", 50)
+    wallets.transfer("w2", "w1", 50, hold=True)  # pending into w1 holds nothing of w1's
+    assert wallets.available(["w1"])["w1"]["USD"].held == 100
 
 
 def test_a_transfer_too_large_to_post_is_refused_when_asked_not_held(book: Ledger) -> None:
