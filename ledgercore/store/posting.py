@@ -100,7 +100,8 @@ class _Stored:
 def post(connection: Connection, catalog: Catalog,
          batch: Sequence[JournalEntry] | PreparedEntries, *,
          pending: PendingTotals | None = None,
-         backlog: cash_projection.Backlog | None = None) -> PostResult:
+         backlog: cash_projection.Backlog | None = None,
+         fresh_ids: bool = False) -> PostResult:
     """Validate and write a batch inside the caller's (write) transaction.
 
     Args:
@@ -111,6 +112,9 @@ def post(connection: Connection, catalog: Catalog,
             (accrual and cash) to write them once at its end; None writes them now.
         backlog: a load's cash projection, carried across its batches (see
             `cash_projection.Backlog`); None projects the entries now.
+        fresh_ids: the caller made every entry's id just now (a random UUID) and none
+            reverses another: no stored entry can have it, so it is not looked up (a
+            transfer's entry; one statement fewer).
 
     Raises:
         LedgerError: the first problem found (its `path` locates it in the batch); the
@@ -120,9 +124,9 @@ def post(connection: Connection, catalog: Catalog,
     entries, instants, digests = prepared.entries, prepared.instants, prepared.digests
     problems: list[LedgerError] = []
     _check_catalog(connection, catalog, entries, problems)
-    stored = _stored(connection, catalog.ledger_id,
-                     {e.id for e in entries} | {e.reversal_of_id for e in entries
-                                                if e.reversal_of_id is not None})
+    stored = {} if fresh_ids else _stored(
+        connection, catalog.ledger_id, {e.id for e in entries} | {
+            e.reversal_of_id for e in entries if e.reversal_of_id is not None})
     fresh: dict[str, int] = {}  # entry id -> index in the batch, for entries to write
     unchanged: list[str] = []
     links: dict[str, str] = {}  # entry id -> reversal id to record

@@ -161,7 +161,8 @@ def create(connection: Connection, catalog: Catalog, request: TransferRequest, *
                         None if pending else today, request.price, request.description,
                         request.idempotency_key)
     if not pending:
-        post(connection, catalog, [_entry(catalog, transfer, from_micros(at))])
+        post(connection, catalog, [_entry(catalog, transfer, from_micros(at))],
+             fresh_ids=request.transfer_id is None)
     return transfer
 
 
