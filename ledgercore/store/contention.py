@@ -9,7 +9,7 @@ account at the same moment and the second would fail on the unique key. An impor
 imports into one ledger follow one another, and each sees everything the one before it
 committed, as on SQLite, so the overlap is found "already present". Every other write
 takes the same lock shared: posts run beside each other (they race optimistically and
-retry a lost unique-key race, `Ledger._write`) but not beside an import, so a post and an
+retry a lost unique-key race, `unit_of_work`) but not beside an import, so a post and an
 import of one entry id follow one another too. Imports into other ledgers, and readers, do
 not wait.
 """

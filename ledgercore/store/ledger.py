@@ -3,18 +3,16 @@
 A `Ledger` is opened by URL and ledger name (the tenant), and from then on speaks only
 in domain values: it takes `Account`s and `JournalEntry`s and returns `Balances`,
 `Statement`s, `TrialBalance`s and entries. Sessions and transactions stay inside: each
-call is one unit of work that owns its transaction (a writer on SQLite begins
-IMMEDIATE, so concurrent processes queue on the busy timeout instead of failing), and a
-failed call leaves the database as it was. Reports read one consistent snapshot.
-A handle is meant for one thread; open one per thread or process.
+call is one unit of work that owns its transaction (`ledgercore.store.unit_of_work`), so
+a failed call leaves the database as it was, and reports read one consistent snapshot.
+The methods are doors: the work is in the store's modules they name. A handle is meant
+for one thread; open one per thread or process.
 """
 
 from __future__ import annotations
 
-import gc
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from types import TracebackType
@@ -23,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select, text, update
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import OperationalError
 
 from ledgercore.config import WRITE_OPTION, create_engine, resolve_database_url
 from ledgercore.domain.accounts import Account, ChartOfAccounts
@@ -79,6 +77,7 @@ from ledgercore.store.reversals import FalseReversal
 from ledgercore.store.schema import ledgers
 from ledgercore.store.statuses import StatusSeen
 from ledgercore.store.transfer_queries import Availability, TransferFilter, TransferPage
+from ledgercore.store.unit_of_work import ATTEMPTS, UnitOfWork, collector_paused
 from ledgercore.store.windows import OpeningBalance
 
 T = TypeVar("T")
@@ -90,8 +89,6 @@ _ANALYZE_AFTER = 2_000
 _ANALYZED = ("journal_entries", "line_items")
 # A `post` of this many entries runs with the cyclic garbage collector paused.
 PAUSE_COLLECTOR_FROM = 256
-# A unique-key race (two processes posting one id) or a deadlock is retried this often.
-_ATTEMPTS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,8 +124,7 @@ class Ledger:
         self._owns_engine = owns_engine
         self._settings = settings
         self._catalog = Catalog(ledger_id)
-        self._stale = True
-        self._connections: dict[bool, Connection] = {}
+        self._work = UnitOfWork(engine, self._catalog)
 
     @classmethod
     def open(cls, url: str | None = None, *, ledger: str = "default",
@@ -174,9 +170,7 @@ class Ledger:
 
     def close(self) -> None:
         """Release the database connections."""
-        for connection in self._connections.values():
-            connection.close()
-        self._connections.clear()
+        self._work.close()
         if self._owns_engine:
             self._engine.dispose()
 
@@ -265,7 +259,7 @@ class Ledger:
         batch = tuple(entries)
 
         def work(connection: Connection) -> PostResult:
-            with _collector_paused(len(batch) >= PAUSE_COLLECTOR_FROM):
+            with collector_paused(len(batch) >= PAUSE_COLLECTOR_FROM):
                 reversals.refuse(reversals.in_batch(connection, self._catalog, batch))
                 return post(connection, self._catalog, batch)
 
@@ -300,7 +294,7 @@ class Ledger:
         status_rows = transfer_statuses  # read after the stream, as `openings`
 
         def work(connection: Connection) -> LoadResult:
-            with _collector_paused():
+            with collector_paused():
                 return stream(connection)
 
         def stream(connection: Connection) -> LoadResult:
@@ -589,93 +583,18 @@ class Ledger:
             c, self._catalog, transfer_id, target, now=datetime.now(UTC),
             tz=self._settings.tzinfo))
 
-    # -- units of work ----------------------------------------------------------------
+    # -- the unit of work (ledgercore.store.unit_of_work) ------------------------------
 
-    def _write(self, work: Callable[[Connection], T], attempts: int = _ATTEMPTS, *,
+    def _write(self, work: Callable[[Connection], T], attempts: int = ATTEMPTS, *,
                load: bool = False) -> T:
-        """Run `work` in a write transaction, retrying a lost unique-key race.
-
-        On PostgreSQL an import (`load`) holds its ledger's import lock exclusively and
-        every other write holds it shared, taken first (`contention`): an import and a
-        post of one entry id follow one another, and the lock order cannot deadlock.
-        """
-        for attempt in range(attempts):
-            asked = time.monotonic()
-            try:
-                with self._transaction(write=True) as connection:
-                    if load:
-                        contention.serialise_loads(connection, self._catalog.ledger_id)
-                    else:
-                        contention.share_with_loads(connection, self._catalog.ledger_id)
-                    return work(connection)
-            except DBAPIError as exc:
-                refusal = contention.refusal(exc, time.monotonic() - asked)
-                if refusal is not None:
-                    raise refusal from None
-                if not isinstance(exc, IntegrityError | OperationalError) or (
-                        attempt + 1 == attempts or not _retryable(exc)):
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+        return self._work.write(work, attempts, load=load)
 
     def _read(self, work: Callable[[Connection], T]) -> T:
-        with self._transaction(write=False) as connection:
-            return work(connection)
-
-    @contextmanager
-    def _transaction(self, *, write: bool) -> Iterator[Connection]:
-        connection = self._connection(write)
-        try:
-            with connection.begin():
-                if self._stale:
-                    self._catalog.load(connection)
-                    self._stale = False
-                yield connection
-        except BaseException as exc:
-            self._stale = True  # the cache may hold keys of rolled-back rows
-            if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-                self._connections.pop(write).close()
-            raise
-
-    def _connection(self, write: bool) -> Connection:
-        # One connection per role, kept open: a pool checkout per call would cost more
-        # than the statements of a one-entry post.
-        connection = self._connections.get(write)
-        if connection is None or connection.closed:
-            options: dict[str, object] = {WRITE_OPTION: write}
-            if not write and self._engine.dialect.name == "postgresql":
-                options["isolation_level"] = "REPEATABLE READ"  # one snapshot per report
-            connection = self._engine.connect().execution_options(**options)
-            self._connections[write] = connection
-        return connection
+        return self._work.read(work)
 
 
 def _entries_of(batch: Sequence[JournalEntry] | PreparedEntries) -> Sequence[JournalEntry]:
     return batch.entries if isinstance(batch, PreparedEntries) else batch
-
-
-@contextmanager
-def _collector_paused(wanted: bool = True) -> Iterator[None]:
-    """The cyclic garbage collector off for a long write (if `wanted`).
-
-    A big write keeps many objects alive for its whole length (open items, caches, the
-    batch at hand), and the collector would scan them again and again: a quarter of an
-    import's time. Its rows and entries hold no reference cycles, so nothing waits for
-    the collector meanwhile.
-    """
-    if not wanted or not gc.isenabled():  # not worth it, or a caller's own pause
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
-def _retryable(exc: DBAPIError) -> bool:
-    """A lost race: a concurrent writer took the same unique key, or a deadlock."""
-    code = getattr(exc.orig, "sqlstate", None)
-    return code in ("23505", "40P01", "40001")
 
 
 def _ledger_row(engine: Engine, name: str, timezone: str | None,

@@ -2,11 +2,13 @@
 
 A transfer (`ledgercore.domain.transfers`) is a row of ``transfers`` plus one row of
 ``transfer_events`` per status it entered after the one it was made in. Only execution
-writes to the journal: it posts exactly one entry, whose id is the transfer's, crediting
-the source and debiting the destination, through `ledgercore.store.posting.post` (so the
-balance guards of `ledgercore.store.guards` check it like any posting). A pending
+writes to the journal: it posts exactly one entry, whose id is the transfer's, lowering
+the source's balance and raising the destination's, each in its normal sign, through
+`ledgercore.store.posting.post` (so the balance guards of `ledgercore.store.guards`
+check it like any posting). A pending
 transfer writes no entry; the guards count its amount as a hold on its source. Every
-function runs inside the caller's write transaction (`Ledger._write`), so a refusal writes nothing.
+function runs inside the caller's write transaction (`unit_of_work`), so a refusal
+writes nothing.
 
 Concurrency: a new transfer's check and write are one step under the source's guard
 lock (see `guards`); a transition reads its transfer ``FOR UPDATE`` on PostgreSQL (one

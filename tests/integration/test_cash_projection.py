@@ -135,7 +135,7 @@ def _projection(book: Ledger) -> dict[str, list[tuple[Any, ...]]]:
     """Every projection row of this ledger (zero period totals are the same as none)."""
     ledger = book._catalog.ledger_id  # the test reads the derived tables
     out = {}
-    with book._transaction(write=False) as connection:
+    with book._work.transaction(write=False) as connection:
         for table in (cash_open_items, cash_allocations, cash_lines, cash_period_totals):
             rows = connection.execute(select(table).where(table.c.ledger_id == ledger))
             out[table.name] = sorted(tuple(r) for r in rows if table is not cash_period_totals

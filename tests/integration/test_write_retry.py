@@ -3,7 +3,7 @@
 Real lock contention, no mocked database: this test's own transaction inserts the
 commodity a posting process is about to record, and holds it uncommitted. The posting
 process (a real one) blocks on that row's unique key; once the test commits, its insert
-fails with a unique violation (SQLSTATE 23505), `Ledger._write` asks `_retryable`,
+fails with a unique violation (SQLSTATE 23505), the unit of work asks `_retryable`,
 rolls back, reloads the catalog and posts again, this time finding the commodity. The
 only thing the child changes is a counter around `_retryable`, to prove the retry ran.
 """
@@ -20,8 +20,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from ledgercore.domain import Account, AccountType, Commodity, Direction, JournalEntry, LineItem
-from ledgercore.store import Ledger
-from ledgercore.store import ledger as ledger_module
+from ledgercore.store import Ledger, unit_of_work
 from tests.integration.conftest import unique_name
 
 XTS = Commodity("XTS", 2)  # the ISO code reserved for testing
@@ -33,7 +32,7 @@ ENTRY = JournalEntry("race-1", datetime(2024, 1, 1, tzinfo=UTC), (
 
 
 def _post(url: str, name: str, report: Queue[Any]) -> None:
-    real = ledger_module._retryable
+    real = unit_of_work._retryable
     answers: list[bool] = []
 
     def counted(exc: Any) -> bool:
@@ -41,7 +40,7 @@ def _post(url: str, name: str, report: Queue[Any]) -> None:
         answers.append(answer)
         return answer
 
-    ledger_module._retryable = counted  # the spy; the database is the real one
+    unit_of_work._retryable = counted  # the spy; the database is the real one
     with Ledger.open(url, ledger=name) as book:
         book.post([ENTRY])
     report.put(answers)
