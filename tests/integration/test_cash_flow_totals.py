@@ -9,6 +9,7 @@ move a clearing account, after entries were posted; and `db rebuild` of tampered
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from datetime import datetime, timedelta
 
 from hypothesis import given, settings
@@ -60,7 +61,7 @@ def _post(book: Ledger, entries: tuple[JournalEntry, ...], load: bool,
             book.post([entry])
         return
     edges = [0, *sorted({c % (len(plain) + 1) for c in cuts}), len(plain)]
-    book.load([((), plain[a:b]) for a, b in zip(edges, edges[1:], strict=False) if b > a])
+    book.load([((), plain[a:b]) for a, b in itertools.pairwise(edges) if b > a])
 
 
 def _journal(book: Ledger) -> list[JournalEntry]:
