@@ -27,9 +27,10 @@ that rebuilds the cash projection, rebuilds these totals in its transaction
 recomputes them from the lines, and the differential tests prove ``kept == GROUP BY ==
 domain``.
 
-A report over ``[start, end)`` reads whole buckets up to the UTC days of its bounds (a
-prefix sum, as balances do) and adds the raw lines of the two edge days with the
-``GROUP BY`` a filtered report runs over the whole period (`grouped_sums`), so its cost
+A report over ``[start, end)`` reads the fewest whole buckets between the UTC days of
+its bounds (`bucket_runs`: a year's report reads one bucket per account) and, as a
+balance does for a bound inside a day, the raw lines of the edge days, with the
+``GROUP BY`` a filtered report runs over the whole period (`grouped_sums`): its cost
 grows with the accounts and calendar units, not with the period's lines. Totals obey the
 period totals' limit (`ledgercore.domain.limits.MAX_TOTAL`, refused as `TotalLimit`).
 """
@@ -48,9 +49,24 @@ from ledgercore.domain.entries import JournalEntry
 from ledgercore.domain.statements import cash_accounts
 from ledgercore.store import totals
 from ledgercore.store.catalog import Catalog
+from ledgercore.store.driver import fetch_all
 from ledgercore.store.filters import filter_conditions, needs_entry_columns
-from ledgercore.store.instants import MICROS_PER_DAY, to_micros
-from ledgercore.store.schema import cash_flow_totals, cash_lines, journal_entries, line_items
+from ledgercore.store.instants import (
+    MICROS_PER_DAY,
+    bucket_starts,
+    month_start,
+    to_micros,
+    year_start,
+)
+from ledgercore.store.schema import (
+    DAY,
+    MONTH,
+    YEAR,
+    cash_flow_totals,
+    cash_lines,
+    journal_entries,
+    line_items,
+)
 from ledgercore.store.totals import DaySums, PendingTotals, add_line
 
 CASH_FLOW_TOTALS = cash_flow_totals.name
@@ -261,22 +277,15 @@ def kept_sums(connection: Connection, catalog: Catalog, start: int | None,
     cash = cash_keys(catalog)
     if not cash:
         return {}
-    # Whole buckets before each bound's UTC day: prefix sums at day starts never read a
-    # line table (the source's line table is named only to fill the tuple).
-    floors = [None if end is None else _day_floor(end),
-              *(() if start is None else (_day_floor(start),))]
-    source = ((CASH_FLOW_TOTALS, line_items.name, "1"),)
-    found = totals.prefix_sums(connection, catalog.ledger_id, floors, None, source)
-    out: FlowSums = {key: total for key, (total, _) in found[0].items()}
-    if start is not None:
-        for key, (total, _) in found[1].items():
-            out[key] = out.get(key, 0) - total
+    first = None if start is None else _day_floor(start)
+    last = None if end is None else _day_floor(end)
+    out = _bucket_sums(connection, catalog.ledger_id, first, last)
     # The edge days' lines: those before the end added, those before the start taken out.
     no_filter = EntryFilter()
-    for bound, sign in ((end, 1), (start, -1)):
-        if bound is None or bound == _day_floor(bound):
+    for bound, day, sign in ((end, last, 1), (start, first, -1)):
+        if bound is None or day is None or bound == day:
             continue
-        for key, total in grouped_sums(connection, catalog, cash, _day_floor(bound), bound,
+        for key, total in grouped_sums(connection, catalog, cash, day, bound,
                                        no_filter).items():
             out[key] = out.get(key, 0) + sign * total
     return out
@@ -284,6 +293,88 @@ def kept_sums(connection: Connection, catalog: Catalog, start: int | None,
 
 def _day_floor(instant: int) -> int:
     return instant - instant % MICROS_PER_DAY
+
+
+def _next_month(instant: int) -> int:
+    return month_start(month_start(instant) + 32 * MICROS_PER_DAY)
+
+
+def _next_year(instant: int) -> int:
+    return year_start(year_start(instant) + 366 * MICROS_PER_DAY)
+
+
+# A run of buckets of one granularity: (granularity, first start, end; None: open).
+Run = tuple[str, int | None, int | None]
+
+
+def bucket_runs(first: int | None, last: int | None) -> list[Run]:
+    """The fewest whole buckets covering ``[first, last)`` (UTC day starts; None: open):
+    days up to a month, months up to a year, whole years, then months and days again.
+
+    Read as a range, not as the difference of two prefix sums: a year's report reads
+    each account's one year bucket, not every year before both of its bounds.
+    """
+    if first is not None and last is not None and first >= last:
+        return []
+    if first is None:  # everything before `last`, as a prefix sum reads it
+        if last is None:
+            return [(YEAR, None, None)]
+        year, month, _ = bucket_starts(last)
+        return [(YEAR, None, year), *((MONTH, year, month),) * (year < month),
+                *((DAY, month, last),) * (month < last)]
+    runs: list[Run] = []
+    at = first
+    month = at if at == month_start(at) else _next_month(at)
+    if last is not None and month >= last:
+        return [(DAY, at, last)]
+    if at < month:
+        runs.append((DAY, at, month))
+        at = month
+    year = at if at == year_start(at) else _next_year(at)
+    if last is None or year <= last:
+        if at < year:
+            runs.append((MONTH, at, year))
+            at = year
+        if last is None:
+            return [*runs, (YEAR, at, None)]
+        last_year = year_start(last)
+        if at < last_year:
+            runs.append((YEAR, at, last_year))
+            at = last_year
+    last_month = month_start(last)
+    if at < last_month:
+        runs.append((MONTH, at, last_month))
+        at = last_month
+    if at < last:
+        runs.append((DAY, at, last))
+    return runs
+
+
+def _bucket_sums(connection: Connection, ledger_id: int, first: int | None,
+                 last: int | None) -> FlowSums:
+    """Each counter-account's kept sum over the whole buckets of ``[first, last)``."""
+    parts: list[str] = []
+    parameters: dict[str, Any] = {"ledger": ledger_id}
+    for label, (granularity, low, high) in enumerate(bucket_runs(first, last)):
+        where = [f"granularity = '{granularity}'"]
+        if low is not None:
+            where.append(f"bucket_start >= :low{label}")
+            parameters[f"low{label}"] = low
+        if high is not None:
+            where.append(f"bucket_start < :high{label}")
+            parameters[f"high{label}"] = high
+        parts.append(f"SELECT account_id, commodity_id, total FROM {CASH_FLOW_TOTALS} "
+                     f"WHERE ledger_id = :ledger AND {' AND '.join(where)}")
+    if not parts:
+        return {}
+    # Summed in Python: several years of totals (each within MAX_TOTAL) may add up past
+    # what SQLite's sum() accepts; the rows are one per account and run (a few hundred).
+    out: FlowSums = {}
+    for account, commodity, total in fetch_all(connection, " UNION ALL ".join(parts),
+                                               parameters):
+        key = (account, commodity)
+        out[key] = out.get(key, 0) + int(total)
+    return out
 
 
 def grouped_sums(connection: Connection, catalog: Catalog, cash: Sequence[int],

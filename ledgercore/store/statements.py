@@ -34,7 +34,6 @@ from ledgercore.domain.statements import (
     CashFlow,
     Figures,
     IncomeStatement,
-    add,
     balance_sheet,
     cash_flow,
     income_statement,
@@ -171,11 +170,10 @@ def direct_flows(connection: Connection, catalog: Catalog, period: Period,
                                              entry_filter)
     if any(a not in catalog.account_id or c not in catalog.commodity for a, c in sums):
         catalog.load(connection)
-    out: dict[str, Figures] = {}
-    for (account_key, commodity_key), value in sorted(sums.items()):
-        account = chart.get(catalog.account_id[account_key])
-        flow = -value if account.normal is Direction.DEBIT else value
-        if flow:
-            code = catalog.commodity[commodity_key].code
-            out[account.id] = add(out.get(account.id, {}), {code: flow})
-    return out
+    found: dict[str, dict[str, int]] = {}
+    for (account_key, commodity_key), value in sums.items():
+        if value:  # one sum per account and commodity: nothing to add up
+            account = chart.get(catalog.account_id[account_key])
+            found.setdefault(account.id, {})[catalog.commodity[commodity_key].code] = (
+                -value if account.normal is Direction.DEBIT else value)
+    return {account: dict(sorted(figure.items())) for account, figure in found.items()}
