@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from ledgercore.domain.accounts import Direction
@@ -43,6 +42,7 @@ from ledgercore.domain.statements import (
 from ledgercore.store import cash_flow_totals, periods, reports, totals
 from ledgercore.store.cash import basis as cash_basis
 from ledgercore.store.catalog import Catalog
+from ledgercore.store.driver import fetch_all
 from ledgercore.store.filters import is_unfiltered
 from ledgercore.store.instants import to_micros
 from ledgercore.store.repository import load_entries
@@ -51,11 +51,14 @@ from ledgercore.store.schema import period_closes
 
 def closing_entries(connection: Connection, catalog: Catalog) -> tuple[JournalEntry, ...]:
     """Every closing entry and every reversal of one (reopening), standing or not."""
-    pc = period_closes.c
-    keys = [key for row in connection.execute(
-        select(pc.closing_entry_id, pc.reopening_entry_id)
-        .where(pc.ledger_id == catalog.ledger_id)) for key in row if key is not None]
+    # Plain SQL: every statement asks, and most ledgers have no close to find.
+    keys = [key for row in fetch_all(connection, _CLOSING, {"ledger": catalog.ledger_id})
+            for key in row if key is not None]
     return tuple(load_entries(connection, catalog, keys)) if keys else ()
+
+
+_CLOSING = (f"SELECT closing_entry_id, reopening_entry_id FROM {period_closes.name} "
+            "WHERE ledger_id = :ledger")
 
 
 def own_balances(connection: Connection, catalog: Catalog, period: Period,
@@ -156,7 +159,6 @@ def direct_flows(connection: Connection, catalog: Catalog, period: Period,
     An unfiltered report (only `not_before` set, which narrows the period) reads the
     kept cash-flow totals; a filtered one sums the lines (`cash_flow_totals`).
     """
-    chart = catalog.chart
     start = None if period.start is None else to_micros(period.start)
     end = None if period.end is None else to_micros(period.end)
     if is_unfiltered(entry_filter):
@@ -170,10 +172,16 @@ def direct_flows(connection: Connection, catalog: Catalog, period: Period,
                                              entry_filter)
     if any(a not in catalog.account_id or c not in catalog.commodity for a, c in sums):
         catalog.load(connection)
-    found: dict[str, dict[str, int]] = {}
+    out: dict[str, Figures] = {}
+    account_id, commodity, posting_key = (
+        catalog.account_id, catalog.commodity, catalog.posting_key)
     for (account_key, commodity_key), value in sums.items():
         if value:  # one sum per account and commodity: nothing to add up
-            account = chart.get(catalog.account_id[account_key])
-            found.setdefault(account.id, {})[catalog.commodity[commodity_key].code] = (
-                -value if account.normal is Direction.DEBIT else value)
-    return {account: dict(sorted(figure.items())) for account, figure in found.items()}
+            account = account_id[account_key]
+            figure = out.get(account)
+            if figure is None:
+                figure = out[account] = {}
+            # In no particular order of commodities: the statement puts each in order.
+            figure[commodity[commodity_key].code] = (
+                -value if posting_key[account][1] is Direction.DEBIT else value)
+    return out
