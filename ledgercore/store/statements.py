@@ -39,7 +39,7 @@ from ledgercore.domain.statements import (
     net_income,
     subtract_balances,
 )
-from ledgercore.store import cash_flow_totals, periods, reports, totals
+from ledgercore.store import cash_flow_sums, cash_flow_totals, periods, reports, totals
 from ledgercore.store.cash import basis as cash_basis
 from ledgercore.store.catalog import Catalog
 from ledgercore.store.driver import fetch_all
@@ -157,7 +157,7 @@ def direct_flows(connection: Connection, catalog: Catalog, period: Period,
     entries that moved cash (see `ledgercore.domain.statements.direct_flows`).
 
     An unfiltered report (only `not_before` set, which narrows the period) reads the
-    kept cash-flow totals; a filtered one sums the lines (`cash_flow_totals`).
+    kept cash-flow totals; a filtered one sums the lines (`cash_flow_sums`).
     """
     start = None if period.start is None else to_micros(period.start)
     end = None if period.end is None else to_micros(period.end)
@@ -165,11 +165,11 @@ def direct_flows(connection: Connection, catalog: Catalog, period: Period,
         if entry_filter.not_before is not None:
             floor = to_micros(entry_filter.not_before)
             start = floor if start is None else max(start, floor)
-        sums = cash_flow_totals.kept_sums(connection, catalog, start, end)
+        sums = cash_flow_sums.kept_sums(connection, catalog, start, end)
     else:
-        sums = cash_flow_totals.grouped_sums(connection, catalog,
-                                             cash_flow_totals.cash_keys(catalog), start, end,
-                                             entry_filter)
+        sums = cash_flow_sums.grouped_sums(connection, catalog,
+                                           cash_flow_totals.cash_keys(catalog), start, end,
+                                           entry_filter)
     if any(a not in catalog.account_id or c not in catalog.commodity for a, c in sums):
         catalog.load(connection)
     out: dict[str, Figures] = {}

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledgercore.store.cash_flow_totals import bucket_runs
+from ledgercore.store.cash_flow_sums import bucket_runs
 from ledgercore.store.instants import MICROS_PER_DAY, bucket_starts, to_micros
 from ledgercore.store.schema import DAY, MONTH, YEAR
 
