@@ -112,6 +112,7 @@ class Run:
             print(self.table.render())
             return 0
         self.load_start = os.getloadavg()[0]
+        only_statements = self.args.only_statements
         self.log(f"generating (or reusing) the {self.size:,}-entry ledger, seed "
                  f"{self.args.seed} ...")
         self.ds = generate.generate(self.size, self.args.seed)
@@ -119,9 +120,13 @@ class Run:
         self.entries, self.lines = self.expected["entries"], self.expected["line_items"]
         try:
             db = self.sqlite_import()
-            if db is not None:
+            if db is not None and not only_statements:
                 self.floor(db, f"sqlite:///{self.workdir}/floor-{{n}}{{half}}.db")
             self.reports(db, "2", "SQLite")
+            if only_statements:
+                # What maintaining the statements' figures costs a write, and no more.
+                self.posting()
+                return self.finish(started)
             self.peers()
             if self.args.postgres:
                 self.postgres(self.args.postgres)
@@ -132,6 +137,9 @@ class Run:
             self.transfers()
         finally:
             shutil.rmtree(self.workdir, ignore_errors=True)
+        return self.finish(started)
+
+    def finish(self, started: float) -> int:
         print(f"ledgercore benchmark: {self.entries:,} entries, {self.lines:,} line items, "
               f"240 accounts, seed {self.args.seed}; report range [{REPORT_START}, "
               f"{REPORT_END}); medians of {self.args.runs} runs")
@@ -499,6 +507,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres", metavar="URL", help="PostgreSQL server URL")
     parser.add_argument("--only-transfers", action="store_true",
                         help="only section 8: transfers against plain posts")
+    parser.add_argument("--only-statements", action="store_true",
+                        help="only the SQLite import, the reports and statements (sections "
+                             "1-4 and 8's statements) and one-by-one posting")
     parser.add_argument("--no-peers", action="store_true", help="skip beancount/hledger/ledger")
     parser.add_argument("--no-install", action="store_true", help="do not install peers")
     parser.add_argument("--peer-budget", type=float, default=600.0,

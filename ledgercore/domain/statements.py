@@ -118,24 +118,36 @@ def activity_of(account: Account) -> Activity:
     return Activity.OPERATING
 
 
+_last_cash: tuple[ChartOfAccounts, frozenset[str]] | None = None
+
+
 def cash_accounts(chart: ChartOfAccounts) -> frozenset[str]:
     """The cash and bank accounts (by subtype) and every account below one of them."""
+    global _last_cash
+    # A chart is immutable: the last one's answer is kept (every statement asks).
+    cached = _last_cash
+    if cached is not None and cached[0] is chart:
+        return cached[1]
     found: set[str] = set()
     for account in chart:
         if account.type is AccountType.ASSET and account.subtype in CASH_SUBTYPES:
             found.update(chart.subtree(account.id))
-    return frozenset(found)
+    _last_cash = (chart, frozenset(found))
+    return _last_cash[1]
 
 
 # -- figures ----------------------------------------------------------------------------
 
 def add(*figures: Mapping[str, int]) -> Figures:
     """The per-commodity sum, zeros left out."""
-    out: Figures = defaultdict(int)
+    if len(figures) == 1:  # most calls (a line's figure put in order): nothing to add
+        only = figures[0]
+        return {code: only[code] for code in sorted(only) if only[code]}
+    out: dict[str, int] = {}
     for figure in figures:
         for code, value in figure.items():
-            out[code] += value
-    return {code: value for code, value in sorted(out.items()) if value}
+            out[code] = out.get(code, 0) + value
+    return {code: out[code] for code in sorted(out) if out[code]}
 
 
 def negate(figure: Mapping[str, int]) -> Figures:
@@ -533,24 +545,32 @@ def cash_flow(chart: ChartOfAccounts, own: Balances,
             indirect.append(line)
             by_activity[line.activity].append(line.amount)
     direct_lines = []
-    for account in chart:
-        if direct is None or account.id not in direct:
+    # The direct totals, added up as the lines are made (one pass over a line per
+    # counter-account: the statement of a large chart spends its time here).
+    receipts: dict[str, int] = {}
+    payments: dict[str, int] = {}
+    direct_by: dict[Activity, dict[str, int]] = {a: {} for a in Activity}
+    for account in chart if direct is not None else ():
+        flows = direct.get(account.id) if direct is not None else None
+        if not flows:
             continue
-        amount = add(direct[account.id])
+        amount = add(flows)
         if amount:
             kind = (Activity.OPERATING if account.type.is_profit_and_loss
                     else activity_of(account))
             direct_lines.append(CashFlowLine(account.id, account.name, kind, amount))
-    receipts = add(*({c: v for c, v in line.amount.items() if v > 0} for line in direct_lines))
-    payments = add(*({c: v for c, v in line.amount.items() if v < 0} for line in direct_lines))
+            of_kind = direct_by[kind]
+            for code, value in amount.items():
+                side = receipts if value > 0 else payments
+                side[code] = side.get(code, 0) + value
+                of_kind[code] = of_kind.get(code, 0) + value
     totals = {"net_change_in_cash": add(closing, negate(opening)), "opening_cash": opening,
               "closing_cash": closing, "net_income": income,
               **{a.value: add(*by_activity[a]) for a in Activity}}
     if direct is not None:
-        totals.update({"direct_receipts": receipts, "direct_payments": payments,
+        totals.update({"direct_receipts": add(receipts), "direct_payments": add(payments),
                        "direct_total": add(receipts, payments)})
         for name in Activity:
-            totals[f"direct_{name.value}"] = add(*(line.amount for line in direct_lines
-                                                   if line.activity is name))
+            totals[f"direct_{name.value}"] = add(direct_by[name])
     return CashFlow(period, tuple(sorted(cash)), income, tuple(indirect),
                     tuple(direct_lines), totals)

@@ -17,7 +17,8 @@ Every labels change is recorded in ``account_history`` with the instant it was s
 new placement that would make the hierarchy a cycle is refused (`invalid_account`),
 nothing written. Reports use the current chart, so roll-ups follow the new hierarchy.
 A subtype change that moves an account in or out of the clearing accounts rebuilds the
-cash-basis projection in the same transaction.
+cash-basis projection in the same transaction, and one that moves an account with lines in
+or out of the cash accounts (a subtype or a parent) rebuilds the cash-flow totals.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from sqlalchemy.engine import Connection
 from ledgercore.domain.accounts import FIXED, LABELS, Account, ChartOfAccounts
 from ledgercore.domain.deferral import clearing_accounts
 from ledgercore.domain.errors import Conflict, InvalidAccount
+from ledgercore.store import cash_flow_totals
 from ledgercore.store.cash import projection as cash_projection
 from ledgercore.store.catalog import Catalog
 from ledgercore.store.instants import from_micros, to_micros
@@ -100,10 +102,13 @@ def define(connection: Connection, catalog: Catalog, new: Iterable[Account], *,
         raise
     _write(connection, catalog, chart, fresh, changed, bumped, seen)
     clearing_before = clearing_accounts(catalog.chart)
+    cash_before = cash_flow_totals.cash_ids(catalog.chart)
     catalog.load(connection)
-    if clearing_accounts(catalog.chart) != clearing_before and any(
-            _posted(connection, catalog, a) for a in changed):
+    rebuilt = clearing_accounts(catalog.chart) != clearing_before and any(
+        _posted(connection, catalog, a) for a in changed)
+    if rebuilt:
         cash_projection.rebuild(connection, catalog)
+    cash_flow_totals.after_chart_change(connection, catalog, cash_before, rebuilt)
     return len(fresh)
 
 

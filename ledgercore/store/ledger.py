@@ -45,8 +45,8 @@ from ledgercore.domain.periods import Bound, EndSemantics, Period
 from ledgercore.domain.register import Register
 from ledgercore.domain.statements import BalanceSheet, CashFlow, IncomeStatement
 from ledgercore.domain.transfers import Transfer, TransferEvent, TransferRequest, TransferStatus
-from ledgercore.store import chart as chart_changes
 from ledgercore.store import (
+    cash_flow_totals,
     closing,
     contention,
     driver,
@@ -66,6 +66,7 @@ from ledgercore.store import (
     transfers,
     windows,
 )
+from ledgercore.store import chart as chart_changes
 from ledgercore.store.cash import basis as cash_basis
 from ledgercore.store.cash import projection as cash_projection
 from ledgercore.store.catalog import Catalog
@@ -498,6 +499,7 @@ class Ledger:
         def work(connection: Connection) -> None:
             integrity.check(connection, self._catalog.ledger_id)
             cash_projection.rebuild(connection, self._catalog)
+            cash_flow_totals.rebuild(connection, self._catalog)  # sums the cash lines
 
         self._write(work)
 

@@ -31,6 +31,7 @@ from ledgercore.domain.errors import (
 from ledgercore.domain.money import Commodity
 from ledgercore.store import guards, periods
 from ledgercore.store.cash import projection as cash_projection
+from ledgercore.store.cash_flow_totals import FlowIncrements
 from ledgercore.store.catalog import Catalog
 from ledgercore.store.driver import (
     fetch_all,
@@ -176,8 +177,11 @@ def post(connection: Connection, catalog: Catalog,
         if done.rowcount != 1:  # reversed by a concurrent writer since we read it
             raise AlreadyReversed(f"entry {entry_id} is already reversed",
                                   entry_id=entry_id)
+    flows = FlowIncrements(catalog, pending)  # the direct cash flow's kept totals
+    flows.add_posted(written)
     cash_projection.on_posted(connection, catalog, written,
-                              dict(zip(fresh, keys, strict=True)), pending, backlog)
+                              dict(zip(fresh, keys, strict=True)), pending, backlog, flows)
+    flows.write(connection)
     return PostResult(tuple(fresh), tuple(unchanged))
 
 

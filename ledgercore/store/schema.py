@@ -12,7 +12,8 @@ range reads whole buckets plus the raw lines of at most two partial days. The `c
 tables are the cash-basis projection (docs/cash-basis.md, "Storage and speed"): open
 items, allocations, the cash view's lines of every entry touching a clearing account
 (as a delta against its accrual lines) and their period totals, all derived and
-rebuildable from the journal.
+rebuildable from the journal. `cash_flow_totals` keeps the direct cash flow's sums by the
+same buckets.
 
 These tables describe the schema for queries and for the autogenerate check; the
 schema itself is created only by the Alembic migrations in ``ledgercore/migrations/``. They are
@@ -323,6 +324,11 @@ cash_lines = Table(
 
 # Period totals of the cash lines: the cash basis minus accrual, per UTC bucket.
 cash_period_totals = _period_totals("cash_period_totals")
+
+# The direct cash flow's sums per counter-account, UTC bucket (migration 0009): the lines
+# of entries that moved cash, accrual plus cash lines, off the cash accounts
+# (`ledgercore.store.cash_flow_totals`).
+cash_flow_totals = _period_totals("cash_flow_totals")
 
 # -- transfers and balance guards (docs/transfers.md; migration 0007) ------------------
 

@@ -4,17 +4,17 @@ Every figure of a statement is an own balance the store already computes in SQL 
 totals for an unfiltered report, a ``GROUP BY`` otherwise, on either basis), with the
 closing entries taken back out: they are few (one per close and one per reopening), so
 they are read whole and their effect subtracted. `ledgercore.domain.statements` then
-lays the balances out. The direct cash flow is the one figure balances cannot give: one
-``GROUP BY`` over the cash view's lines of the period's entries that moved cash.
+lays the balances out. The direct cash flow is the one figure balances cannot give: its
+sums are kept by bucket beside the period totals (`cash_flow_totals`), read the same way
+for an unfiltered report, and a filtered one sums the cash view's lines of the period's
+entries that moved cash.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import and_, func, literal, select, union_all
 from sqlalchemy.engine import Connection
 
 from ledgercore.domain.accounts import Direction
@@ -33,30 +33,32 @@ from ledgercore.domain.statements import (
     CashFlow,
     Figures,
     IncomeStatement,
-    add,
     balance_sheet,
-    cash_accounts,
     cash_flow,
     income_statement,
     net_income,
     subtract_balances,
 )
-from ledgercore.store import periods, reports, totals
+from ledgercore.store import cash_flow_sums, cash_flow_totals, periods, reports, totals
 from ledgercore.store.cash import basis as cash_basis
 from ledgercore.store.catalog import Catalog
-from ledgercore.store.filters import filter_conditions, is_unfiltered, needs_entry_columns
+from ledgercore.store.driver import fetch_all
+from ledgercore.store.filters import is_unfiltered
 from ledgercore.store.instants import to_micros
 from ledgercore.store.repository import load_entries
-from ledgercore.store.schema import cash_lines, journal_entries, line_items, period_closes
+from ledgercore.store.schema import period_closes
 
 
 def closing_entries(connection: Connection, catalog: Catalog) -> tuple[JournalEntry, ...]:
     """Every closing entry and every reversal of one (reopening), standing or not."""
-    pc = period_closes.c
-    keys = [key for row in connection.execute(
-        select(pc.closing_entry_id, pc.reopening_entry_id)
-        .where(pc.ledger_id == catalog.ledger_id)) for key in row if key is not None]
+    # Plain SQL: every statement asks, and most ledgers have no close to find.
+    keys = [key for row in fetch_all(connection, _CLOSING, {"ledger": catalog.ledger_id})
+            for key in row if key is not None]
     return tuple(load_entries(connection, catalog, keys)) if keys else ()
+
+
+_CLOSING = (f"SELECT closing_entry_id, reopening_entry_id FROM {period_closes.name} "
+            "WHERE ledger_id = :ledger")
 
 
 def own_balances(connection: Connection, catalog: Catalog, period: Period,
@@ -142,8 +144,7 @@ def cash_flow_of(connection: Connection, catalog: Catalog, period: Period,
                  entry_filter: EntryFilter, basis: ReportingBasis,
                  direct: bool = True) -> CashFlow:
     """The cash-flow statement of `period`: indirect on `basis`, and (unless `direct` is
-    False: it reads the period's lines, where the rest reads period totals) direct from
-    the cash basis."""
+    False) direct from the cash basis."""
     closing = closing_entries(connection, catalog)
     own = own_balances(connection, catalog, period, entry_filter, basis, closing)
     flows = direct_flows(connection, catalog, period, entry_filter) if direct else None
@@ -155,52 +156,32 @@ def direct_flows(connection: Connection, catalog: Catalog, period: Period,
     """Per counter-account, the cash it brought in or took out in the period's cash-basis
     entries that moved cash (see `ledgercore.domain.statements.direct_flows`).
 
-    An entry's cash lines are the same in both bases (cash and bank are never clearing
-    accounts), so which entries moved cash is read from the accrual lines; their other
-    lines are the accrual lines plus the entry's cash-basis delta (`cash_lines`).
+    An unfiltered report (only `not_before` set, which narrows the period) reads the
+    kept cash-flow totals; a filtered one sums the lines (`cash_flow_sums`).
     """
-    chart = catalog.chart
-    cash = [catalog.account_key[a] for a in sorted(cash_accounts(chart))
-            if a in catalog.account_key]
-    if not cash:
-        return {}
-    li, cl = line_items.c, cash_lines.c
-
-    def in_period(column: Any) -> list[Any]:
-        where = []
-        if period.start is not None:
-            where.append(column >= to_micros(period.start))
-        if period.end is not None:
-            where.append(column < to_micros(period.end))
-        return where
-
-    moved_where = [li.ledger_id == catalog.ledger_id, li.account_id.in_(cash),
-                   *in_period(li.entry_at), *filter_conditions(entry_filter, li.entry_id,
-                                                               li.entry_at)]
-    moved: Any = select(li.entry_id).where(and_(*moved_where))
-    if needs_entry_columns(entry_filter):
-        moved = moved.join_from(line_items, journal_entries,
-                                journal_entries.c.id == li.entry_id)
-    moved = moved.distinct()
-    parts = union_all(
-        select(li.account_id.label("account"), li.commodity_id.label("commodity"),
-               li.effect.label("effect"), literal(0).label("kind")).where(and_(
-            li.ledger_id == catalog.ledger_id, *in_period(li.entry_at),
-            li.account_id.not_in(cash), li.entry_id.in_(moved))),
-        select(cl.account_id, cl.commodity_id, cl.effect, literal(1)).where(and_(
-            cl.ledger_id == catalog.ledger_id, *in_period(cl.entry_at),
-            cl.account_id.not_in(cash), cl.entry_id.in_(moved)))).subquery()
-    rows = connection.execute(select(parts.c.account, parts.c.commodity,
-                                     func.sum(parts.c.effect))
-                              .group_by(parts.c.account, parts.c.commodity)).all()
-    if any(a not in catalog.account_id or c not in catalog.commodity for a, c, _ in rows):
+    start = None if period.start is None else to_micros(period.start)
+    end = None if period.end is None else to_micros(period.end)
+    if is_unfiltered(entry_filter):
+        if entry_filter.not_before is not None:
+            floor = to_micros(entry_filter.not_before)
+            start = floor if start is None else max(start, floor)
+        sums = cash_flow_sums.kept_sums(connection, catalog, start, end)
+    else:
+        sums = cash_flow_sums.grouped_sums(connection, catalog,
+                                           cash_flow_totals.cash_keys(catalog), start, end,
+                                           entry_filter)
+    if any(a not in catalog.account_id or c not in catalog.commodity for a, c in sums):
         catalog.load(connection)
     out: dict[str, Figures] = {}
-    for account_key, commodity_key, total in rows:
-        account = chart.get(catalog.account_id[account_key])
-        value = int(total)
-        flow = -value if account.normal is Direction.DEBIT else value
-        if flow:
-            code = catalog.commodity[commodity_key].code
-            out[account.id] = add(out.get(account.id, {}), {code: flow})
+    account_id, commodity, posting_key = (
+        catalog.account_id, catalog.commodity, catalog.posting_key)
+    for (account_key, commodity_key), value in sums.items():
+        if value:  # one sum per account and commodity: nothing to add up
+            account = account_id[account_key]
+            figure = out.get(account)
+            if figure is None:
+                figure = out[account] = {}
+            # In no particular order of commodities: the statement puts each in order.
+            figure[commodity[commodity_key].code] = (
+                -value if posting_key[account][1] is Direction.DEBIT else value)
     return out

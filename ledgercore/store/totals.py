@@ -208,10 +208,18 @@ class PendingTotals:
     def flush(self, connection: Connection) -> None:
         """Write the held increments (see `write_deltas`) and forget them."""
         held, self.days = self.days, {}
-        # Accrual first, then cash: the order `post` writes them in (row locks taken in
-        # one order by every writer).
-        for table in sorted(held, key=lambda name: name != PERIOD_TOTALS):
+        # In the order `post` writes them (row locks taken in one order by every writer).
+        for table in sorted(held, key=_write_order):
             write_deltas(connection, self.ledger_id, day_deltas(held[table]), table)
+
+
+# Accrual, then the cash lines', then the cash flow's (`cash_flow_totals`): the order of
+# a post (its lines, its cash projection, then what both add to the cash flow).
+_WRITE_ORDER = (PERIOD_TOTALS, "cash_period_totals", "cash_flow_totals")
+
+
+def _write_order(table: str) -> tuple[int, str]:
+    return (_WRITE_ORDER.index(table) if table in _WRITE_ORDER else len(_WRITE_ORDER), table)
 
 
 def write_deltas(connection: Connection, ledger_id: int, deltas: Sequence[Delta],

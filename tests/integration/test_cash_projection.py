@@ -315,7 +315,7 @@ def test_row_keys_given_by_the_caller_project_the_same(database_url: str, ledger
 
     def with_keys(connection: Connection, catalog: Catalog,
                   entries: Sequence[JournalEntry], keys: Any = None,
-                  pending: Any = None, backlog: Any = None) -> None:
+                  pending: Any = None, backlog: Any = None, flows: Any = None) -> None:
         je = journal_entries.c
         found = dict(connection.execute(select(je.external_id, je.id).where(
             je.ledger_id == catalog.ledger_id,
@@ -327,7 +327,8 @@ def test_row_keys_given_by_the_caller_project_the_same(database_url: str, ledger
             return real_keys_of(db, ledger_id, ids)
 
         with patch.object(cash_projection, "_keys_of", keys_of):
-            real(connection, catalog, entries, keys=found, pending=pending, backlog=backlog)
+            real(connection, catalog, entries, keys=found, pending=pending, backlog=backlog,
+                 flows=flows)
 
     real, real_keys_of = cash_projection.on_posted, cash_projection._keys_of
     with Ledger.open(database_url, ledger=unique_name("keys")) as book, \

@@ -50,6 +50,7 @@ from ledgercore.store.cash import sql as cash_sql
 from ledgercore.store.cash.items import OpenItems, insert_allocations, insert_items
 from ledgercore.store.cash.rewind import later_entries, rewind
 from ledgercore.store.cash.sql import VIEW, WITHDRAWN, Db, Increment
+from ledgercore.store.cash_flow_totals import FlowIncrements
 from ledgercore.store.catalog import Catalog
 from ledgercore.store.instants import from_micros, to_micros
 from ledgercore.store.schema import (
@@ -83,9 +84,13 @@ class _Context:
     """One projection step: the chart, the clearing accounts and entries loaded so far."""
 
     def __init__(self, connection: Connection, catalog: Catalog,
-                 clearing: frozenset[str], pending: PendingTotals | None = None) -> None:
+                 clearing: frozenset[str], pending: PendingTotals | None = None,
+                 flows: FlowIncrements | None = None) -> None:
         self.connection = connection
         self.pending = pending
+        # What the cash lines written add to the cash-flow totals (None: not kept, as
+        # in `rebuild`, whose caller rebuilds those totals after it).
+        self.flows = flows
         self.db = Db(connection)
         self.catalog = catalog
         self.chart = catalog.chart
@@ -215,7 +220,8 @@ class Backlog:
 
 def on_posted(connection: Connection, catalog: Catalog, entries: Sequence[JournalEntry],
               keys: Mapping[str, int] | None = None,
-              pending: PendingTotals | None = None, backlog: Backlog | None = None) -> None:
+              pending: PendingTotals | None = None, backlog: Backlog | None = None,
+              flows: FlowIncrements | None = None) -> None:
     """Project entries just written by `post` (same transaction, entries already stored).
 
     Args:
@@ -225,26 +231,38 @@ def on_posted(connection: Connection, catalog: Catalog, entries: Sequence[Journa
         keys: their row keys by entry id, when the caller has them (read otherwise).
         pending: where a long write gathers its cash period-total increments.
         backlog: a load's projection across its batches; None projects the entries now.
+        flows: the write's cash-flow total increments, which the caller writes (None:
+            this call gathers and writes its own).
     """
     clearing = _clearing(catalog.chart)
     fresh = [e for e in entries if e.account_ids & clearing]
     if backlog is None:
         if fresh:
-            _project_fresh(_Context(connection, catalog, clearing, pending),
+            own = flows is None
+            flows = FlowIncrements(catalog, pending) if flows is None else flows
+            _project_fresh(_Context(connection, catalog, clearing, pending, flows),
                            sorted(fresh, key=statement_order), keys)
+            if own:
+                flows.write(connection)
         return
     if keys is None:  # `post` passes them
         keys = _keys_of(Db(connection), catalog.ledger_id, [e.id for e in fresh])
-    project_due(connection, catalog, backlog, backlog.ready(fresh, keys), pending)
+    project_due(connection, catalog, backlog, backlog.ready(fresh, keys), pending, flows)
 
 
 def project_due(connection: Connection, catalog: Catalog, backlog: Backlog,
                 due: Sequence[tuple[JournalEntry, int]],
-                pending: PendingTotals | None) -> None:
-    """Project entries a `Backlog` released (`Backlog.release` for the rest, at the end)."""
+                pending: PendingTotals | None, flows: FlowIncrements | None = None) -> None:
+    """Project entries a `Backlog` released (`Backlog.release` for the rest, at the end);
+    `flows` as `on_posted` says."""
     if due:
-        _project_fresh(_Context(connection, catalog, _clearing(catalog.chart), pending),
+        own = flows is None
+        flows = FlowIncrements(catalog, pending) if flows is None else flows
+        _project_fresh(_Context(connection, catalog, _clearing(catalog.chart), pending,
+                                flows),
                        [entry for entry, _ in due], {e.id: key for e, key in due}, backlog)
+        if own:
+            flows.write(connection)
 
 
 def _project_fresh(context: _Context, fresh: Sequence[JournalEntry],
@@ -300,7 +318,12 @@ def _project_fresh(context: _Context, fresh: Sequence[JournalEntry],
 
 
 def rebuild(connection: Connection, catalog: Catalog) -> None:
-    """Recompute a ledger's projection from its journal."""
+    """Recompute a ledger's projection from its journal.
+
+    The cash-flow totals sum its cash lines: the caller rebuilds them after it
+    (`ledgercore.store.cash_flow_totals.rebuild`; migration 0002 runs this before they
+    exist).
+    """
     ledger = catalog.ledger_id
     for table in (cash_period_totals, cash_lines, cash_allocations, cash_open_items):
         connection.execute(delete(table).where(table.c.ledger_id == ledger))
@@ -438,7 +461,7 @@ def _allocations(context: _Context, settlers: Collection[int]) -> dict[int, list
     return {k: [a for _, a in sorted(v, key=itemgetter(0))] for k, v in found.items()}
 
 
-_OLD_VIEW = ("SELECT account_id, commodity_id, entry_at, effect FROM cash_lines "
+_OLD_VIEW = ("SELECT account_id, commodity_id, entry_at, effect, entry_id FROM cash_lines "
              "WHERE sign = 1 AND {keys}")
 _DROP_VIEW = "DELETE FROM cash_lines WHERE sign = 1 AND {keys}"
 
@@ -460,11 +483,14 @@ def _project(context: _Context, keys: Collection[int],
     """
     db, catalog, chart = context.db, context.catalog, context.chart
     old: list[Increment] = []
+    dropped: list[tuple[int, int, int, int, int]] = []  # (entry, account, commodity, at, effect)
     if stored:
         params = {"keys": db.keys(sorted(stored))}
         entry_key = db.members("keys", "entry_id")
-        old = [(account, commodity, at, -effect, -VIEW) for account, commodity, at, effect
-               in db.rows(_OLD_VIEW.format(keys=entry_key), params)]
+        dropped = [(entry, account, commodity, at, effect) for account, commodity, at, effect,
+                   entry in db.rows(_OLD_VIEW.format(keys=entry_key), params)]
+        old = [(account, commodity, at, -effect, -VIEW)
+               for _, account, commodity, at, effect in dropped]
         db.execute(_DROP_VIEW.format(keys=entry_key), params)
     allocations: dict[int, Sequence[Allocation]] = {**known, **_allocations(context, stored)}
     needed = {a.item_key for made in allocations.values() for a in made}
@@ -487,6 +513,10 @@ def _project(context: _Context, keys: Collection[int],
                           at, line.id))
     cash_sql.insert_lines(db, lines)
     cash_sql.add_totals(db, ledger_id, lines, old, context.pending)
+    flows = context.flows
+    if flows is not None:
+        flows.add_cash_lines(lines, dropped,
+                             [k for k in keys if flows.moves_cash(context.entries[k])])
 
 
 def _basis(context: _Context, keys: Iterable[int]) -> dict[ItemKey, OpenItem]:
