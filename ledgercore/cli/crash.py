@@ -44,7 +44,7 @@ class CrashGuardedGroup(TyperGroup):
         except Exception as exc:
             if _unparseable(exc):
                 _usage(exc)  # an option the command cannot parse: one coded paragraph
-            if isinstance(exc, typer.TyperException) or hasattr(exc, "exit_code"):
+            if _framework(exc):
                 raise  # the framework's own outcome (an exit, a help page)
             traceback.print_exc()  # a bug: say so, keep the traceback
             err().print(f"[bold red]internal error:[/] ledgercore failed unexpectedly (a bug, "
@@ -53,10 +53,17 @@ class CrashGuardedGroup(TyperGroup):
             raise typer.Exit(INTERNAL_ERROR) from None
 
 
+def _framework(error: Exception) -> bool:
+    """An exception of the command-line framework itself (Typer, or the Click it builds
+    on, its own copy or Click's), never one of ledgercore's."""
+    return isinstance(error, typer.TyperException) or type(error).__module__.split(".")[
+        0] in ("click", "typer")
+
+
 def _unparseable(error: Exception) -> bool:
-    """A command line the framework could not parse (Typer's copy of Click or Click's own
-    usage error, told apart by duck typing), other than no arguments at all (its help)."""
-    return (getattr(error, "exit_code", None) == 2 and hasattr(error, "format_message")
+    """A command line the framework could not parse (a usage error of Typer's copy of
+    Click or of Click's own), other than no arguments at all (its help)."""
+    return (_framework(error) and getattr(error, "exit_code", None) == 2
             and type(error).__name__ != "NoArgsIsHelpError")
 
 

@@ -224,7 +224,7 @@ def stale_buckets(connection: Connection, catalog: Catalog) -> list[totals.Delta
 
 
 def after_chart_change(connection: Connection, catalog: Catalog, cash_before: frozenset[str],
-                       projection_rebuilt: bool) -> None:
+                       projection_rebuilt: bool) -> bool:
     """Rebuild the totals when a chart change altered what they sum.
 
     They change when the cash projection was rebuilt (its cash lines are summed here) or
@@ -237,11 +237,16 @@ def after_chart_change(connection: Connection, catalog: Catalog, cash_before: fr
         catalog: the catalog, loaded with the new chart.
         cash_before: the cash accounts of the chart before the change.
         projection_rebuilt: whether the change rebuilt the cash projection.
+
+    Returns:
+        Whether the totals were rebuilt.
     """
     moved = cash_before ^ cash_ids(catalog.chart)
     keys = sorted(catalog.account_key[a] for a in moved if a in catalog.account_key)
     if projection_rebuilt or (keys and _has_lines(connection, keys)):
         rebuild(connection, catalog)
+        return True
+    return False
 
 
 def _has_lines(connection: Connection, keys: list[int]) -> bool:

@@ -24,7 +24,7 @@ or out of the cash accounts (a subtype or a parent) rebuilds the cash-flow total
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import insert, select, update
@@ -37,12 +37,22 @@ from ledgercore.store import cash_flow_totals
 from ledgercore.store.cash import projection as cash_projection
 from ledgercore.store.catalog import Catalog
 from ledgercore.store.instants import from_micros, to_micros
-from ledgercore.store.schema import account_history, accounts, line_items
+from ledgercore.store.schema import account_history, accounts, cash_period_totals, line_items
+
+
+@dataclass(frozen=True, slots=True)
+class ChartChange:
+    """What defining a snapshot did: how many accounts were new, and which derived
+    tables it rebuilt from every stored line (``cash_period_totals`` with the cash
+    projection, ``cash_flow_totals``)."""
+
+    added: int
+    rebuilt: frozenset[str] = frozenset()
 
 
 def define(connection: Connection, catalog: Catalog, new: Iterable[Account], *,
-           seen_at: datetime | None) -> int:
-    """Define and relabel accounts from one snapshot. Returns how many were new.
+           seen_at: datetime | None) -> ChartChange:
+    """Define and relabel accounts from one snapshot (see `ChartChange`).
 
     Args:
         connection: the writing transaction.
@@ -87,7 +97,7 @@ def define(connection: Connection, catalog: Catalog, new: Iterable[Account], *,
             changed[account.id] = account
             bumped[account.id] = seen
     if not fresh and not changed and not bumped:
-        return 0
+        return ChartChange(0)
     accounts_now = [changed.get(a.id, a) for a in catalog.chart] + list(fresh.values())
     try:
         chart = ChartOfAccounts(accounts_now)
@@ -108,8 +118,10 @@ def define(connection: Connection, catalog: Catalog, new: Iterable[Account], *,
         _posted(connection, catalog, a) for a in changed)
     if rebuilt:
         cash_projection.rebuild(connection, catalog)
-    cash_flow_totals.after_chart_change(connection, catalog, cash_before, rebuilt)
-    return len(fresh)
+    flows = cash_flow_totals.after_chart_change(connection, catalog, cash_before, rebuilt)
+    return ChartChange(len(fresh), frozenset(
+        ({cash_period_totals.name} if rebuilt else set())
+        | ({cash_flow_totals.CASH_FLOW_TOTALS} if flows else set())))
 
 
 def history(connection: Connection, catalog: Catalog, account_id: str

@@ -75,7 +75,7 @@ from ledgercore.store.instants import from_micros, to_micros
 from ledgercore.store.journal import Page
 from ledgercore.store.posting import PostResult, PreparedEntries, post
 from ledgercore.store.reversals import FalseReversal
-from ledgercore.store.schema import ledgers
+from ledgercore.store.schema import cash_period_totals, ledgers
 from ledgercore.store.statuses import StatusSeen
 from ledgercore.store.transfer_queries import Availability, TransferFilter, TransferPage
 from ledgercore.store.unit_of_work import ATTEMPTS, UnitOfWork, collector_paused
@@ -222,7 +222,7 @@ class Ledger:
         wanted = tuple(accounts)
         when = datetime.now(UTC) if seen_at is None else seen_at
         return self._write(lambda c: chart_changes.define(c, self._catalog, wanted,
-                                                          seen_at=when))
+                                                          seen_at=when).added)
 
     def false_reversals(self) -> tuple[FalseReversal, ...]:
         """Posted reversals that do not net to zero with their originals (from payloads)."""
@@ -306,8 +306,16 @@ class Ledger:
             backlog = cash_projection.Backlog()
             for index, (chart_part, entries) in enumerate(batches):
                 try:
-                    accounts += chart_changes.define(connection, self._catalog, chart_part,
-                                                     seen_at=seen_at)
+                    change = chart_changes.define(connection, self._catalog, chart_part,
+                                                  seen_at=seen_at)
+                    accounts += change.added
+                    if change.rebuilt:
+                        # The rebuild summed (and projected) every line written so far,
+                        # this load's earlier batches included: what the load held back
+                        # for them must not be added again at its end.
+                        pending.forget(change.rebuilt)
+                        if cash_period_totals.name in change.rebuilt:
+                            backlog.release()
                     batch = entries if isinstance(entries, PreparedEntries) else tuple(entries)
                     false.extend(reversals.in_batch(connection, self._catalog,
                                                     _entries_of(batch)))

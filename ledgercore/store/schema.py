@@ -325,7 +325,7 @@ cash_lines = Table(
 # Period totals of the cash lines: the cash basis minus accrual, per UTC bucket.
 cash_period_totals = _period_totals("cash_period_totals")
 
-# The direct cash flow's sums per counter-account, UTC bucket (migration 0009): the lines
+# The direct cash flow's sums per counter-account, UTC bucket (migration 0011): the lines
 # of entries that moved cash, accrual plus cash lines, off the cash accounts
 # (`ledgercore.store.cash_flow_totals`).
 cash_flow_totals = _period_totals("cash_flow_totals")

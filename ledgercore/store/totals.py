@@ -121,12 +121,13 @@ def add_deltas(connection: Connection, ledger_id: int, deltas: Sequence[Delta],
         connection: the write's connection.
         ledger_id: the ledger.
         deltas: the increments.
-        table: ``period_totals`` (accrual) or ``cash_period_totals`` (the cash lines').
+        table: ``period_totals`` (accrual), ``cash_period_totals`` (the cash lines') or
+            ``cash_flow_totals`` (the direct cash flow's).
     """
     if not deltas:
         return
-    check_deltas(deltas)
-    with _within_limit():
+    check_deltas(deltas, table)
+    with _within_limit(table):
         if connection.dialect.name == "postgresql":
             # One statement for the batch: the rows arrive as arrays and are unnested.
             columns = list(zip(*deltas, strict=True))
@@ -140,7 +141,7 @@ def add_deltas(connection: Connection, ledger_id: int, deltas: Sequence[Delta],
                       on_conflict=_sql(table, _ON_CONFLICT))
 
 
-def check_deltas(deltas: Sequence[Delta]) -> None:
+def check_deltas(deltas: Sequence[Delta], table: str = PERIOD_TOTALS) -> None:
     """Refuse increments past `MAX_TOTAL` before the database sees them.
 
     With every stored total and every increment within `MAX_TOTAL`, the sum the database
@@ -149,18 +150,26 @@ def check_deltas(deltas: Sequence[Delta]) -> None:
     """
     for delta in deltas:
         if not -MAX_TOTAL <= delta[4] <= MAX_TOTAL:
-            raise _limit_error()
+            raise _limit_error(table)
 
 
-def _limit_error() -> TotalLimit:
+# What each kept total sums, for a refusal a person can act on.
+_SUMMED = {PERIOD_TOTALS: "an account's balance",
+           "cash_period_totals": "an account's cash-basis adjustment",
+           "cash_flow_totals": "the cash an account brought in or took out (the direct "
+                               "cash flow's totals)"}
+
+
+def _limit_error(table: str) -> TotalLimit:
     return TotalLimit(
-        f"this write would carry a running total of an account past {MAX_TOTAL} minor "
-        f"units, the most a ledger keeps in one UTC year, month or day (so that no stored "
-        f"sum can overflow a 64-bit integer); nothing was written", limit=MAX_TOTAL)
+        f"this write would carry a running total of {_SUMMED.get(table, table)} past "
+        f"{MAX_TOTAL} minor units, the most a ledger keeps in one UTC year, month or day "
+        f"(so that no stored sum can overflow a 64-bit integer); nothing was written",
+        limit=MAX_TOTAL, table=table)
 
 
 @contextmanager
-def _within_limit() -> Iterator[None]:
+def _within_limit(table: str) -> Iterator[None]:
     """A bucket update the guard refused (a NULL total) as `TotalLimit`.
 
     The upserts add only to existing rows, on unique keys they name, so the only
@@ -172,7 +181,7 @@ def _within_limit() -> Iterator[None]:
     except (IntegrityError, DataError) as exc:
         if "total" not in str(exc.orig) and "out of range" not in str(exc.orig):
             raise
-        raise _limit_error() from exc
+        raise _limit_error(table) from exc
 
 
 # How many day buckets a load holds per bucket table before writing (tens of MB at most).
@@ -204,6 +213,12 @@ class PendingTotals:
         """Write everything held once a table holds the limit's day buckets."""
         if any(len(held) >= self._limit for held in self.days.values()):
             self.flush(connection)
+
+    def forget(self, tables: Iterable[str]) -> None:
+        """Drop what is held for `tables`: they were just rebuilt from every stored line,
+        the lines these increments count included."""
+        for table in tables:
+            self.days.pop(table, None)
 
     def flush(self, connection: Connection) -> None:
         """Write the held increments (see `write_deltas`) and forget them."""
@@ -239,7 +254,7 @@ def write_deltas(connection: Connection, ledger_id: int, deltas: Sequence[Delta]
     if connection.dialect.name != "postgresql":
         add_deltas(connection, ledger_id, deltas, table)
         return
-    check_deltas(deltas)
+    check_deltas(deltas, table)
     existing: set[tuple[str, int, int, int]] = set()
     for granularity in (YEAR, MONTH, DAY):
         starts = [d[1] for d in deltas if d[0] == granularity]
@@ -252,7 +267,7 @@ def write_deltas(connection: Connection, ledger_id: int, deltas: Sequence[Delta]
     if old:
         columns = list(zip(*old, strict=True))
         sql = _sql(table, _ADD_ARRAYS)
-        with _within_limit(), driver_cursor(connection, sql) as cursor:
+        with _within_limit(table), driver_cursor(connection, sql) as cursor:
             cursor.execute(sql, (*(list(column) for column in columns), ledger_id))
     if new:
         try:

@@ -255,7 +255,7 @@ def events(connection: Connection, catalog: Catalog, transfer_id: str) -> list[T
     """Every status the transfer entered, oldest first. Raises NotFound.
 
     The first, its creation, is read off the transfer's row rather than stored (a write
-    fewer per transfer; migration 0009): made at ``created_at``, pending if it ever was
+    fewer per transfer; migration 0010): made at ``created_at``, pending if it ever was
     (only a pending transfer changes status), else in the status it still has.
     """
     key, transfer = _load(connection, catalog, transfer_id, lock=False)

@@ -17,12 +17,18 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from ledgercore.domain import (
+    USD,
     Account,
     AccountSubtype,
+    AccountType,
     ChartOfAccounts,
+    Direction,
     EntryFilter,
     JournalEntry,
+    LedgerError,
+    LineItem,
     Period,
+    ReportingBasis,
 )
 from ledgercore.domain.balances import ALL_ENTRIES
 from ledgercore.domain.cash import cash_view
@@ -155,3 +161,62 @@ def test_db_rebuild_restores_tampered_cash_flow_totals(
         book.rebuild_period_totals()
         book.rebuild_cash_projection()
         _check(book, periods, START)
+
+
+@settings(max_examples=max(10, settings.default.max_examples // 5))
+@given(ledger=cash_ledgers(max_entries=18), split=st.integers(0, 18),
+       change=st.sampled_from(CHANGES),
+       periods=st.lists(st.tuples(bounds, bounds), min_size=1, max_size=3),
+       since=instants)
+def test_a_chart_change_inside_a_load_counts_each_line_once(
+        database_url: str, ledger: CashLedger, split: int,
+        change: tuple[str, AccountSubtype | None, str | None],
+        periods: list[tuple[datetime | None, datetime | None]], since: datetime) -> None:
+    """A later batch of one load carries a chart that moves an account in or out of the
+    cash (or clearing) accounts: the rebuild it causes sums the batches already written,
+    so what the load held back for them is not added again at its end, on either basis."""
+    plain = [dataclasses.replace(e, reversal_id=None) for e in ledger.entries]
+    with Ledger.open(database_url, ledger=unique_name("flows-load")) as book:
+        book.define_accounts(BOOKS)
+        changed = _changed(book.chart(), *change)
+        book.load([((), plain[:split]), ([changed], plain[split:])],
+                  seen_at=datetime.now(START.tzinfo))
+        assert book.chart().get(changed.id) == changed
+        cash_basis = book.balances(basis=ReportingBasis.CASH)
+        _check(book, periods, since)
+        # What `ledgercore db rebuild` runs recomputes everything from the lines.
+        book.rebuild_period_totals()
+        book.rebuild_cash_projection()
+        assert book.balances(basis=ReportingBasis.CASH) == cash_basis
+        _check(book, periods, since)
+
+
+def test_a_cash_flow_total_past_the_limit_says_which_total(database_url: str) -> None:
+    """The direct cash flow's totals sum only some of an account's lines, so they can
+    reach the limit while every balance is small: the refusal names that total."""
+    big = 10**17
+    with Ledger.open(database_url, ledger=unique_name("flows-limit")) as book:
+        book.define_accounts([
+            Account("cash", "Cash", AccountType.ASSET, subtype=AccountSubtype.CASH),
+            Account("loan", "Loan", AccountType.LIABILITY),
+            Account("prepaid", "Prepaid", AccountType.ASSET)])
+
+        def move(entry_id: str, at: datetime, debit: str, credit: str) -> None:
+            book.post([JournalEntry(entry_id, at, (
+                LineItem(debit, USD, big, Direction.DEBIT),
+                LineItem(credit, USD, big, Direction.CREDIT)))])
+
+        refused = None
+        for cycle in range(45):  # each cycle: the loan brings cash in, prepaid takes it
+            at = START + timedelta(minutes=cycle)
+            try:
+                move(f"b{cycle}", at, "cash", "loan")
+                move(f"p{cycle}", at, "prepaid", "cash")
+                move(f"o{cycle}", at, "loan", "prepaid")
+            except LedgerError as error:
+                refused = error
+                break
+        assert refused is not None and refused.code == "total_limit"
+        assert refused.details["table"] == "cash_flow_totals"
+        assert "cash flow" in refused.message
+        assert all(b["USD"].ending <= big for b in book.balances().values())

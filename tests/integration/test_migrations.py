@@ -33,7 +33,7 @@ TABLES |= {"account_guards", "guarded_balances", "transfer_policies", "transfers
            "transfer_events"}  # migration 0007
 TABLES |= {"account_history", "journal_statuses", "balance_windows"}  # migration 0006
 TABLES |= {"period_closes"}  # migration 0008
-TABLES |= {"cash_flow_totals"}  # migration 0009
+TABLES |= {"cash_flow_totals"}  # migration 0011
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -5,7 +5,7 @@ transfer does), else in the status it still has; storing that as event 0 cost ev
 transfer a row and a statement. The transitions keep their numbers (1 onwards).
 
 Revision ID: 0010
-Revises: 0009
+Revises: 0008
 Create Date: 2026-12-03
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
