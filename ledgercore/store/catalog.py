@@ -27,7 +27,7 @@ from ledgercore.domain.accounts import (
 )
 from ledgercore.domain.errors import InvalidCommodity
 from ledgercore.domain.money import Commodity
-from ledgercore.store.schema import accounts, commodities
+from ledgercore.store.schema import accounts, commodities, ledgers
 
 
 @dataclass(slots=True)
@@ -46,6 +46,9 @@ class Catalog:
     # sender is given its default guard without a read each time: a row is never
     # deleted, and a rollback reloads the catalog, which forgets them.
     guard_rows: set[int] = field(default_factory=set)
+    # The count of chart changes the chart was read at (`ledgers.chart_version`); -1:
+    # not known yet.
+    chart_version: int = -1
     # False for a schema older than migration 0006 (no `description` column yet), as
     # migration 0002 reads it.
     described: bool = True
@@ -69,6 +72,21 @@ class Catalog:
         self.commodity = {row.id: Commodity(row.code, row.scale) for row in found}
         self.commodity_key = {row.code: row.id for row in found}
         self.guard_rows = set()
+
+    def ensure_chart(self, connection: Connection, version: int | None = None, *,
+                     reload: bool = False) -> None:
+        """Read the chart again if it was read at another count of chart changes.
+
+        Args:
+            version: the ledger's count (`ledgers.chart_version`); None reads it.
+            reload: read it again whatever the count (after a failed transaction).
+        """
+        if version is None:
+            version = int(connection.execute(select(ledgers.c.chart_version).where(
+                ledgers.c.id == self.ledger_id)).scalar_one())
+        if reload or version != self.chart_version:
+            self.load(connection)
+            self.chart_version = version
 
     def ensure_commodities(self, connection: Connection, wanted: Iterable[Commodity]) -> None:
         """Record commodities not yet known; refuse a known code with another scale.

@@ -37,7 +37,13 @@ from ledgercore.store import cash_flow_totals
 from ledgercore.store.cash import projection as cash_projection
 from ledgercore.store.catalog import Catalog
 from ledgercore.store.instants import from_micros, to_micros
-from ledgercore.store.schema import account_history, accounts, cash_period_totals, line_items
+from ledgercore.store.schema import (
+    account_history,
+    accounts,
+    cash_period_totals,
+    ledgers,
+    line_items,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +119,13 @@ def define(connection: Connection, catalog: Catalog, new: Iterable[Account], *,
     _write(connection, catalog, chart, fresh, changed, bumped, seen)
     clearing_before = clearing_accounts(catalog.chart)
     cash_before = cash_flow_totals.cash_ids(catalog.chart)
+    # Count the change: other handles read the chart again before they next post or
+    # report (`Catalog.ensure_chart`).
+    version = connection.execute(update(ledgers).where(ledgers.c.id == catalog.ledger_id)
+                                 .values(chart_version=ledgers.c.chart_version + 1)
+                                 .returning(ledgers.c.chart_version)).scalar_one()
     catalog.load(connection)
+    catalog.chart_version = int(version)
     rebuilt = clearing_accounts(catalog.chart) != clearing_before and any(
         _posted(connection, catalog, a) for a in changed)
     if rebuilt:

@@ -26,20 +26,26 @@ from ledgercore.store.driver import fetch_all
 from ledgercore.store.instants import from_micros
 from ledgercore.store.schema import journal_entries, ledgers, period_closes
 
-_LOCK = {"postgresql": "SELECT closed_until FROM ledgers WHERE id = :ledger FOR {mode}"}
-_READ = "SELECT closed_until FROM ledgers WHERE id = :ledger"
+_LOCK = {"postgresql": "SELECT closed_until, chart_version FROM ledgers WHERE id = :ledger "
+                       "FOR {mode}"}
+_READ = "SELECT closed_until, chart_version FROM ledgers WHERE id = :ledger"
 
 
 def closed_until(connection: Connection, ledger_id: int, *, exclusive: bool = False) -> int | None:
     """The ledger's lock in microseconds (None: nothing closed), read under a row lock
     on PostgreSQL: a share lock for a writer, an update lock (`exclusive`) for a close."""
+    return _ledger_row(connection, ledger_id, exclusive)[0]
+
+
+def _ledger_row(connection: Connection, ledger_id: int,
+                exclusive: bool) -> tuple[int | None, int]:
     sql = _READ
     if connection.dialect.name in _LOCK:
         sql = _LOCK[connection.dialect.name].format(mode="UPDATE" if exclusive else "SHARE")
     # The driver's cursor: SQLAlchemy's own execution would cost a one-entry post a
     # fifth of its time for this one-row read.
-    value = fetch_all(connection, sql, {"ledger": ledger_id})[0][0]
-    return None if value is None else int(value)
+    until, version = fetch_all(connection, sql, {"ledger": ledger_id})[0]
+    return None if until is None else int(until), int(version)
 
 
 def refuse_closed(connection: Connection, catalog: Catalog,
@@ -57,7 +63,13 @@ def refuse_closed(connection: Connection, catalog: Catalog,
     written = list(batch)
     if not written:  # an idempotent re-post writes nothing
         return
-    until = closed_until(connection, catalog.ledger_id)
+    until, version = _ledger_row(connection, catalog.ledger_id, exclusive=False)
+    # The same row, read under the same lock, counts the chart's changes: a handle whose
+    # chart is behind (another process changed it) reads it again before it writes, so
+    # the cash accounts and clearing accounts its derived rows depend on are current. A
+    # chart change updates this row, so on PostgreSQL it waits for the writers holding
+    # it, and they for it.
+    catalog.ensure_chart(connection, version)
     if until is not None:
         refuse(from_micros(until), written)
 

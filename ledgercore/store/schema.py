@@ -109,6 +109,9 @@ ledgers = Table(
     # The first instant writes may be dated at while a close stands (`period_closes`);
     # posting reads it under a share lock, a close writes it under an update lock.
     _optional("closed_until", BigInteger),
+    # Counts the ledger's chart changes (migration 0012): a handle whose cached chart is
+    # of another count reads the chart again before it posts or reports (`Catalog`).
+    Column("chart_version", BigInteger, nullable=False, server_default=text("0")),
 )
 
 commodities = Table(

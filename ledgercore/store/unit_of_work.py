@@ -13,7 +13,8 @@ one snapshot (REPEATABLE READ), so a report's queries agree with one another.
 The handle keeps one connection per role open (a pool checkout per call would cost more
 than the statements of a one-entry post), and the ledger's `Catalog` current: it is
 read again at the start of the next transaction after one failed, since it may hold the
-keys of rows rolled back.
+keys of rows rolled back, and whenever another handle has changed the chart since
+(`Catalog.ensure_chart`).
 """
 
 from __future__ import annotations
@@ -86,8 +87,11 @@ class UnitOfWork:
         connection = self._connection(write)
         try:
             with connection.begin():
-                if self._stale:
-                    self._catalog.load(connection)
+                if self._stale or not write:
+                    # A report reads the chart again when another handle changed it
+                    # (one small read of the ledger's row); a write does so under the
+                    # row's lock where it posts (`periods.refuse_closed`).
+                    self._catalog.ensure_chart(connection, reload=self._stale)
                     self._stale = False
                 yield connection
         except BaseException as exc:

@@ -220,3 +220,35 @@ def test_a_cash_flow_total_past_the_limit_says_which_total(database_url: str) ->
         assert refused.details["table"] == "cash_flow_totals"
         assert "cash flow" in refused.message
         assert all(b["USD"].ending <= big for b in book.balances().values())
+
+
+def test_a_handle_whose_chart_is_behind_reads_the_change_first(database_url: str) -> None:
+    """Two handles on one ledger (two processes, as on a server): one makes `checking` a
+    bank account; the other, whose cached chart says it is not, then posts on it and
+    reports. It reads the change before it writes or reports, so the kept cash-flow and
+    cash-basis totals stay whole and both handles report the same figures."""
+    name = unique_name("flows-two")
+    chart = [Account("cash", "Cash", AccountType.ASSET, subtype=AccountSubtype.CASH),
+             Account("checking", "Checking", AccountType.ASSET,
+                     subtype=AccountSubtype.CURRENT_ASSET),
+             Account("sales", "Sales", AccountType.REVENUE)]
+
+    def sale(entry_id: str, account: str, amount: int) -> list[JournalEntry]:
+        return [JournalEntry(entry_id, START, (
+            LineItem(account, USD, amount, Direction.DEBIT),
+            LineItem("sales", USD, amount, Direction.CREDIT)))]
+
+    with Ledger.open(database_url, ledger=name) as first, \
+            Ledger.open(database_url, ledger=name) as second:
+        first.define_accounts(chart)
+        first.post(sale("e1", "cash", 10_000))
+        second.post(sale("e0", "cash", 1))  # its chart: checking is not cash
+        first.define_accounts([dataclasses.replace(
+            chart[1], name="Checking (bank)", subtype=AccountSubtype.BANK_ACCOUNTS)])
+        # Its report sees checking as cash too (the figures the first handle reports).
+        assert second.cash_flow(Period(None, None)) == first.cash_flow(Period(None, None))
+        second.post(sale("e2", "checking", 5_000))
+        assert _stale(first) == [] and _stale(second) == []
+        expected = {"sales": {"USD": 15_001}}
+        assert _store(first, Period(None, None), ALL_ENTRIES) == expected
+        assert _store(second, Period(None, None), ALL_ENTRIES) == expected
