@@ -39,7 +39,6 @@ from typing import Any
 from sqlalchemy import delete, func, literal, select, union_all
 from sqlalchemy.engine import Connection
 
-from ledgercore.domain.accounts import ChartOfAccounts
 from ledgercore.domain.entries import JournalEntry
 from ledgercore.domain.statements import cash_accounts
 from ledgercore.store import totals
@@ -60,21 +59,9 @@ CASH_FLOW_TOTALS = cash_flow_totals.name
 # (counter-account key, commodity key) -> sum of effects in the account's normal sign.
 FlowSums = dict[tuple[int, int], int]
 
-_last_chart: tuple[ChartOfAccounts, frozenset[str]] | None = None
-
-
-def cash_ids(chart: ChartOfAccounts) -> frozenset[str]:
-    """The chart's cash accounts; a chart is immutable, so the last one's are kept."""
-    global _last_chart
-    cached = _last_chart
-    if cached is None or cached[0] is not chart:
-        cached = _last_chart = (chart, cash_accounts(chart))
-    return cached[1]
-
-
 def cash_keys(catalog: Catalog) -> list[int]:
     """Row keys of the catalog's cash accounts, in key order."""
-    return sorted(catalog.account_key[a] for a in cash_ids(catalog.chart)
+    return sorted(catalog.account_key[a] for a in cash_accounts(catalog.chart)
                   if a in catalog.account_key)
 
 
@@ -89,7 +76,7 @@ class FlowIncrements:
 
     def __init__(self, catalog: Catalog, pending: PendingTotals | None = None) -> None:
         self.catalog = catalog
-        self.cash = cash_ids(catalog.chart)
+        self.cash = cash_accounts(catalog.chart)
         self.pending = pending
         self.days: DaySums = {} if pending is None else pending.days_for(CASH_FLOW_TOTALS)
 
@@ -241,7 +228,7 @@ def after_chart_change(connection: Connection, catalog: Catalog, cash_before: fr
     Returns:
         Whether the totals were rebuilt.
     """
-    moved = cash_before ^ cash_ids(catalog.chart)
+    moved = cash_before ^ cash_accounts(catalog.chart)
     keys = sorted(catalog.account_key[a] for a in moved if a in catalog.account_key)
     if projection_rebuilt or (keys and _has_lines(connection, keys)):
         rebuild(connection, catalog)

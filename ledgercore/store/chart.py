@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection
 from ledgercore.domain.accounts import FIXED, LABELS, Account, ChartOfAccounts
 from ledgercore.domain.deferral import clearing_accounts
 from ledgercore.domain.errors import Conflict, InvalidAccount
+from ledgercore.domain.statements import cash_accounts
 from ledgercore.store import cash_flow_totals
 from ledgercore.store.cash import projection as cash_projection
 from ledgercore.store.catalog import Catalog
@@ -118,7 +119,7 @@ def define(connection: Connection, catalog: Catalog, new: Iterable[Account], *,
         raise
     _write(connection, catalog, chart, fresh, changed, bumped, seen)
     clearing_before = clearing_accounts(catalog.chart)
-    cash_before = cash_flow_totals.cash_ids(catalog.chart)
+    cash_before = cash_accounts(catalog.chart)
     # Count the change: other handles read the chart again before they next post or
     # report (`Catalog.ensure_chart`).
     version = connection.execute(update(ledgers).where(ledgers.c.id == catalog.ledger_id)
