@@ -10,6 +10,7 @@ a database that the read-only tests share.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Sequence
 from copy import deepcopy
@@ -110,6 +111,26 @@ def alpaca_db(tmp_path_factory: pytest.TempPathFactory) -> str:
         outcome = run("import", kind, path, "--quiet")
         assert outcome.exit_code == 0, outcome.stderr
     return url
+
+
+def read_terminal(leader: int, prompt: bytes = b"", answer: bytes = b"") -> str:
+    """Everything a process wrote to a pseudo-terminal (`leader`, its follower already
+    closed here) until it closed it, typing `answer` once `prompt` has been shown."""
+    shown = b""
+    answered = not prompt
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        shown += chunk
+        if not answered and prompt in shown:
+            os.write(leader, answer)
+            answered = True
+    os.close(leader)
+    return shown.decode(errors="replace")
 
 
 def load(path: Path) -> Any:

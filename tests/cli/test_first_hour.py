@@ -24,7 +24,16 @@ from ledgercore.cli import demo
 from ledgercore.cli.options import GlobalOptionsAnywhere, hoisted
 from ledgercore.store import Ledger
 
-from .conftest import LAYER_BALANCES, LAYER_ENTRIES, Q1, Run, invoke, run_on, sqlite_url
+from .conftest import (
+    LAYER_BALANCES,
+    LAYER_ENTRIES,
+    Q1,
+    Run,
+    invoke,
+    read_terminal,
+    run_on,
+    sqlite_url,
+)
 from .test_process import ROOT
 
 
@@ -187,18 +196,9 @@ def _on_a_terminal(*args: str, cwd: Path) -> tuple[int, str, str]:
                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                stderr=follower)
     os.close(follower)
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # the terminal closed with the process
-            break
-        if not chunk:
-            break
-        shown += chunk
-    os.close(leader)
+    shown = read_terminal(leader)
     stdout = process.stdout.read().decode() if process.stdout else ""
-    return process.wait(timeout=120), stdout, shown.decode(errors="replace")
+    return process.wait(timeout=120), stdout, shown
 
 
 def test_the_progress_bar_shows_bytes_percentage_and_eta_on_a_terminal(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ from .conftest import (
     Q1,
     Run,
     assert_refused,
+    read_terminal,
     run_on,
     sqlite_url,
 )
@@ -189,22 +190,9 @@ def _downgrade_on_a_terminal(url: str, answer: bytes, cwd: Path) -> tuple[int, s
                                 "downgrade", "--revision", "base"], cwd=cwd, env=env,
                                stdin=follower, stdout=follower, stderr=follower)
     os.close(follower)
-    shown = b""
-    answered = False
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # the terminal closed with the process
-            break
-        if not chunk:
-            break
-        shown += chunk
-        if not answered and b"Go ahead?" in shown:
-            os.write(leader, answer)
-            answered = True
-    os.close(leader)
+    shown = read_terminal(leader, b"Go ahead?", answer)
     # The terminal wraps long lines where its width falls: compare the words, not the breaks.
-    return process.wait(timeout=120), " ".join(shown.decode(errors="replace").split())
+    return process.wait(timeout=120), " ".join(shown.split())
 
 
 def test_a_terminal_is_asked_and_no_keeps_every_row(books: Path, tmp_path: Path) -> None:
