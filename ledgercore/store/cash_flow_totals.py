@@ -59,6 +59,7 @@ CASH_FLOW_TOTALS = cash_flow_totals.name
 # (counter-account key, commodity key) -> sum of effects in the account's normal sign.
 FlowSums = dict[tuple[int, int], int]
 
+
 def cash_keys(catalog: Catalog) -> list[int]:
     """Row keys of the catalog's cash accounts, in key order."""
     return sorted(catalog.account_key[a] for a in cash_accounts(catalog.chart)
@@ -123,10 +124,10 @@ class FlowIncrements:
         for line in inserted:
             if line[0] in entries and line[4] not in cash:
                 at = line[9]
-                _add(days, at - at % MICROS_PER_DAY, line[4], line[5], line[8], line[1])
+                add_line(days, at - at % MICROS_PER_DAY, line[4], line[5], line[8], line[1])
         for entry, account, commodity, at, effect in deleted:
             if entry in entries and account not in cash:
-                _add(days, at - at % MICROS_PER_DAY, account, commodity, -effect, -1)
+                add_line(days, at - at % MICROS_PER_DAY, account, commodity, -effect, -1)
 
     def write(self, connection: Connection) -> None:
         """Add the increments gathered so far (a load's are written by `PendingTotals`)."""
@@ -137,16 +138,6 @@ class FlowIncrements:
             totals.add_deltas(connection, self.catalog.ledger_id, totals.day_deltas(self.days),
                               CASH_FLOW_TOTALS)
             self.days.clear()
-
-
-def _add(days: DaySums, day: int, account: int, commodity: int, effect: int,
-         count: int) -> None:
-    slot = days.get((day, account, commodity))
-    if slot is None:
-        days[(day, account, commodity)] = [effect, count]
-    else:
-        slot[0] += effect
-        slot[1] += count
 
 
 # -- rebuilding ---------------------------------------------------------------------
@@ -175,7 +166,7 @@ def expected_days(connection: Connection, catalog: Catalog) -> DaySums:
     for at, account, commodity, total, count in connection.execute(
             select(p.at, p.account, p.commodity, func.sum(p.effect), func.sum(p.lines))
             .group_by(p.at, p.account, p.commodity)):
-        _add(days, at - at % MICROS_PER_DAY, account, commodity, int(total), int(count))
+        add_line(days, at - at % MICROS_PER_DAY, account, commodity, int(total), int(count))
     return days
 
 

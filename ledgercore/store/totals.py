@@ -46,15 +46,17 @@ Delta = tuple[str, int, int, int, int, int]
 DaySums = dict[tuple[int, int, int], list[int]]
 
 
-def add_line(days: DaySums, day: int, account: int, commodity: int, effect: int) -> None:
-    """Count one line of effect `effect` on `day` (a UTC day start) into `days`."""
+def add_line(days: DaySums, day: int, account: int, commodity: int, effect: int,
+             lines: int = 1) -> None:
+    """Count `lines` lines (one; -1 takes one back) of total effect `effect` on `day` (a
+    UTC day start) into `days`."""
     key = (day, account, commodity)
     slot = days.get(key)
     if slot is None:
-        days[key] = [effect, 1]
+        days[key] = [effect, lines]
     else:
         slot[0] += effect
-        slot[1] += 1
+        slot[1] += lines
 
 
 def bucket_deltas(lines: Iterable[tuple[int, int, int, int]]) -> list[Delta]:
