@@ -22,7 +22,13 @@ from ledgercore.store.cash_flow_totals import CASH_FLOW_TOTALS, FlowSums, cash_k
 from ledgercore.store.catalog import Catalog
 from ledgercore.store.driver import fetch_all
 from ledgercore.store.filters import filter_conditions, needs_entry_columns
-from ledgercore.store.instants import MICROS_PER_DAY, bucket_starts, month_start, year_start
+from ledgercore.store.instants import (
+    MICROS_PER_DAY,
+    bucket_starts,
+    day_start,
+    month_start,
+    year_start,
+)
 from ledgercore.store.schema import DAY, MONTH, YEAR, cash_lines, journal_entries, line_items
 
 
@@ -35,8 +41,8 @@ def kept_sums(connection: Connection, catalog: Catalog, start: int | None,
     cash = cash_keys(catalog)
     if not cash:
         return {}
-    first = None if start is None else _day_floor(start)
-    last = None if end is None else _day_floor(end)
+    first = None if start is None else day_start(start)
+    last = None if end is None else day_start(end)
     out = _bucket_sums(connection, catalog.ledger_id, first, last)
     # The edge days' lines: those before the end added, those before the start taken out.
     no_filter = EntryFilter()
@@ -47,10 +53,6 @@ def kept_sums(connection: Connection, catalog: Catalog, start: int | None,
                                        no_filter).items():
             out[key] = out.get(key, 0) + sign * total
     return out
-
-
-def _day_floor(instant: int) -> int:
-    return instant - instant % MICROS_PER_DAY
 
 
 def _next_month(instant: int) -> int:

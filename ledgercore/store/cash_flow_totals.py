@@ -43,10 +43,7 @@ from ledgercore.domain.entries import JournalEntry
 from ledgercore.domain.statements import cash_accounts
 from ledgercore.store import totals
 from ledgercore.store.catalog import Catalog
-from ledgercore.store.instants import (
-    MICROS_PER_DAY,
-    to_micros,
-)
+from ledgercore.store.instants import day_start, to_micros
 from ledgercore.store.schema import (
     cash_flow_totals,
     cash_lines,
@@ -96,7 +93,7 @@ class FlowIncrements:
             if cash.isdisjoint(entry.account_ids):
                 continue
             at = to_micros(entry.entry_at)
-            day = at - at % MICROS_PER_DAY
+            day = day_start(at)
             for line in entry.line_items:
                 if line.account_id in cash:
                     continue
@@ -124,10 +121,10 @@ class FlowIncrements:
         for line in inserted:
             if line[0] in entries and line[4] not in cash:
                 at = line[9]
-                add_line(days, at - at % MICROS_PER_DAY, line[4], line[5], line[8], line[1])
+                add_line(days, day_start(at), line[4], line[5], line[8], line[1])
         for entry, account, commodity, at, effect in deleted:
             if entry in entries and account not in cash:
-                add_line(days, at - at % MICROS_PER_DAY, account, commodity, -effect, -1)
+                add_line(days, day_start(at), account, commodity, -effect, -1)
 
     def write(self, connection: Connection) -> None:
         """Add the increments gathered so far (a load's are written by `PendingTotals`)."""
@@ -166,7 +163,7 @@ def expected_days(connection: Connection, catalog: Catalog) -> DaySums:
     for at, account, commodity, total, count in connection.execute(
             select(p.at, p.account, p.commodity, func.sum(p.effect), func.sum(p.lines))
             .group_by(p.at, p.account, p.commodity)):
-        add_line(days, at - at % MICROS_PER_DAY, account, commodity, int(total), int(count))
+        add_line(days, day_start(at), account, commodity, int(total), int(count))
     return days
 
 
