@@ -69,6 +69,7 @@ from ledgercore.store import (
 from ledgercore.store import chart as chart_changes
 from ledgercore.store.cash import basis as cash_basis
 from ledgercore.store.cash import projection as cash_projection
+from ledgercore.store.cash_flow_totals import FlowIncrements
 from ledgercore.store.catalog import Catalog
 from ledgercore.store.errors import InvalidLedger, SchemaOutOfDate, UnknownLedger
 from ledgercore.store.instants import from_micros, to_micros
@@ -331,8 +332,10 @@ class Ledger:
                     # looks entries up by their unique key (see `driver.analyze`).
                     driver.analyze(connection, _ANALYZED)
                     analysed = True
+            # The rest of the backlog; its cash-flow increments join the load's others.
             cash_projection.project_due(connection, self._catalog, backlog,
-                                        backlog.release(), pending)
+                                        backlog.release(), pending,
+                                        FlowIncrements(self._catalog, pending))
             pending.flush(connection)
             statuses.record(connection, self._catalog, status_rows)
             placed, in_place = windows.place(connection, self._catalog, openings)

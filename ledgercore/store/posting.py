@@ -180,7 +180,8 @@ def post(connection: Connection, catalog: Catalog,
     flows = FlowIncrements(catalog, pending)  # the direct cash flow's kept totals
     flows.add_posted(written)
     cash_projection.on_posted(connection, catalog, written,
-                              dict(zip(fresh, keys, strict=True)), pending, backlog, flows)
+                              dict(zip(fresh, keys, strict=True)), pending, backlog,
+                              flows=flows)
     flows.write(connection)
     return PostResult(tuple(fresh), tuple(unchanged))
 

@@ -220,8 +220,8 @@ class Backlog:
 
 def on_posted(connection: Connection, catalog: Catalog, entries: Sequence[JournalEntry],
               keys: Mapping[str, int] | None = None,
-              pending: PendingTotals | None = None, backlog: Backlog | None = None,
-              flows: FlowIncrements | None = None) -> None:
+              pending: PendingTotals | None = None, backlog: Backlog | None = None, *,
+              flows: FlowIncrements) -> None:
     """Project entries just written by `post` (same transaction, entries already stored).
 
     Args:
@@ -231,19 +231,15 @@ def on_posted(connection: Connection, catalog: Catalog, entries: Sequence[Journa
         keys: their row keys by entry id, when the caller has them (read otherwise).
         pending: where a long write gathers its cash period-total increments.
         backlog: a load's projection across its batches; None projects the entries now.
-        flows: the write's cash-flow total increments, which the caller writes (None:
-            this call gathers and writes its own).
+        flows: where the cash lines written count towards the cash-flow totals (the
+            caller writes them: `FlowIncrements.write`).
     """
     clearing = _clearing(catalog.chart)
     fresh = [e for e in entries if e.account_ids & clearing]
     if backlog is None:
         if fresh:
-            own = flows is None
-            flows = FlowIncrements(catalog, pending) if flows is None else flows
             _project_fresh(_Context(connection, catalog, clearing, pending, flows),
                            sorted(fresh, key=statement_order), keys)
-            if own:
-                flows.write(connection)
         return
     if keys is None:  # `post` passes them
         keys = _keys_of(Db(connection), catalog.ledger_id, [e.id for e in fresh])
@@ -252,17 +248,13 @@ def on_posted(connection: Connection, catalog: Catalog, entries: Sequence[Journa
 
 def project_due(connection: Connection, catalog: Catalog, backlog: Backlog,
                 due: Sequence[tuple[JournalEntry, int]],
-                pending: PendingTotals | None, flows: FlowIncrements | None = None) -> None:
+                pending: PendingTotals | None, flows: FlowIncrements) -> None:
     """Project entries a `Backlog` released (`Backlog.release` for the rest, at the end);
     `flows` as `on_posted` says."""
     if due:
-        own = flows is None
-        flows = FlowIncrements(catalog, pending) if flows is None else flows
         _project_fresh(_Context(connection, catalog, _clearing(catalog.chart), pending,
                                 flows),
                        [entry for entry, _ in due], {e.id: key for e, key in due}, backlog)
-        if own:
-            flows.write(connection)
 
 
 def _project_fresh(context: _Context, fresh: Sequence[JournalEntry],
