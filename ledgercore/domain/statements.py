@@ -550,8 +550,9 @@ def cash_flow(chart: ChartOfAccounts, own: Balances,
     receipts: dict[str, int] = {}
     payments: dict[str, int] = {}
     direct_by: dict[Activity, dict[str, int]] = {a: {} for a in Activity}
-    for account in chart if direct is not None else ():
-        flows = direct.get(account.id) if direct is not None else None
+    given = direct or {}
+    for account in chart:
+        flows = given.get(account.id)
         if not flows:
             continue
         amount = add(flows)
