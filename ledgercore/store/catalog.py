@@ -27,7 +27,10 @@ from ledgercore.domain.accounts import (
 )
 from ledgercore.domain.errors import InvalidCommodity
 from ledgercore.domain.money import Commodity
+from ledgercore.store.driver import fetch_all
 from ledgercore.store.schema import accounts, commodities, ledgers
+
+_CHART_VERSION = f"SELECT chart_version FROM {ledgers.name} WHERE id = :ledger"
 
 
 @dataclass(slots=True)
@@ -81,9 +84,9 @@ class Catalog:
             version: the ledger's count (`ledgers.chart_version`); None reads it.
             reload: read it again whatever the count (after a failed transaction).
         """
-        if version is None:
-            version = int(connection.execute(select(ledgers.c.chart_version).where(
-                ledgers.c.id == self.ledger_id)).scalar_one())
+        if version is None:  # through the driver: every report asks, first
+            version = int(fetch_all(connection, _CHART_VERSION,
+                                    {"ledger": self.ledger_id})[0][0])
         if reload or version != self.chart_version:
             self.load(connection)
             self.chart_version = version
